@@ -1,0 +1,68 @@
+/**
+ * The SQL seam: one Kysely instance over the embedded SQLite file (default) or PostgreSQL
+ * (`DATABASE_URL`), and the migrations every part of the server registers. The SQL driver is
+ * chosen here only, so a driver change (e.g. better-sqlite3 on newer Node) happens in one place.
+ *
+ * @module server/db
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { migrations } from './migrations/index.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  /** Untyped on purpose: each module declares the tables it owns next to its queries. */
+  kysely: Kysely<any>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** `postgres://…` for PostgreSQL; otherwise the SQLite file path (`:memory:` for tests). */
+  url?: string;
+}
+
+/** Opens the database and applies every pending migration (idempotent). */
+export async function openDb(options: DbOptions = {}): Promise<Db> {
+  const url = options.url ?? process.env.DATABASE_URL ?? './data/saasignal.db';
+  const db = /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url) : await openSqlite(url);
+  await migrate(db);
+  return db;
+}
+
+async function openSqlite(file: string): Promise<Db> {
+  const { default: Database } = await import('better-sqlite3');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  // WAL + synchronous=FULL: an acknowledged write survives SIGKILL and power loss alike.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const { default: pg } = await import('pg');
+  // int8 (bigint) columns carry microtokens and counters: parse them as numbers (all < 2^53).
+  pg.types.setTypeParser(20, (v) => Number(v));
+  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.PG_POOL_MAX ?? 10) });
+  // An idle client that loses its connection emits 'error'; without a listener it crashes the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+}
+
+/** Runs pending migrations; safe to call on every start and from several instances. */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations(db.dialect) as Record<string, Migration> },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

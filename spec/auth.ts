@@ -1,0 +1,167 @@
+/**
+ * Auth: email accounts and sessions. Sign-up creates the user and a default organization.
+ *
+ * @module spec/auth
+ */
+import { Email, errors, jsonBody, ok, Timestamp, UserId } from './common.ts';
+import { defineOperation, registry, z } from './registry.ts';
+
+export const User = registry.register(
+  'User',
+  z
+    .object({
+      id: UserId,
+      email: Email,
+      name: z.string().openapi({ example: 'Alice Doe' }),
+      email_verified: z.boolean().openapi({ example: false }),
+      created_at: Timestamp,
+    })
+    .openapi({
+      example: {
+        id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+        email: 'alice@acme.com',
+        name: 'Alice Doe',
+        email_verified: false,
+        created_at: '2026-03-10T13:15:00.000Z',
+      },
+    }),
+);
+
+const Password = z.string().min(8).max(128).openapi({ description: 'At least 8 characters.', example: 'a-long-secure-passphrase' });
+
+export const SignUpRequest = registry.register(
+  'SignUpRequest',
+  z
+    .strictObject({ email: Email, password: Password, name: z.string().min(1).max(100).openapi({ example: 'Alice Doe' }) })
+    .openapi({ example: { email: 'alice@acme.com', password: 'a-long-secure-passphrase', name: 'Alice Doe' } }),
+);
+
+export const SignInRequest = registry.register(
+  'SignInRequest',
+  z
+    .strictObject({ email: Email, password: z.string().min(1).max(128).openapi({ example: 'a-long-secure-passphrase' }) })
+    .openapi({ example: { email: 'alice@acme.com', password: 'a-long-secure-passphrase' } }),
+);
+
+const SessionToken = z.string().openapi({
+  description: 'The session token: send it as `Authorization: Bearer <token>`. The same value is set as a cookie.',
+  example: 'st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2',
+});
+
+export const AuthResult = registry.register(
+  'AuthResult',
+  z
+    .object({
+      token: SessionToken,
+      user: User,
+      default_org_id: z.string().nullable().openapi({
+        description: 'The organization sign-up created for the user (sign-in: the oldest organization the user owns).',
+        example: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+      }),
+    })
+    .openapi({
+      example: {
+        token: 'st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2',
+        user: {
+          id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+          email: 'alice@acme.com',
+          name: 'Alice Doe',
+          email_verified: false,
+          created_at: '2026-03-10T13:15:00.000Z',
+        },
+        default_org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+      },
+    }),
+);
+
+export const Session = registry.register(
+  'Session',
+  z
+    .object({
+      session: z.object({ id: z.string().openapi({ example: 'ses_01JNXSE1F2G3H4J5K6M7N8P9QR' }), expires_at: Timestamp, created_at: Timestamp }),
+      user: User,
+    })
+    .openapi({
+      example: {
+        session: {
+          id: 'ses_01JNXSE1F2G3H4J5K6M7N8P9QR',
+          expires_at: '2026-03-17T13:15:00.000Z',
+          created_at: '2026-03-10T13:15:00.000Z',
+        },
+        user: {
+          id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+          email: 'alice@acme.com',
+          name: 'Alice Doe',
+          email_verified: false,
+          created_at: '2026-03-10T13:15:00.000Z',
+        },
+      },
+    }),
+);
+
+const cookieHeader = {
+  'Set-Cookie': {
+    description: 'The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax).',
+    schema: { type: 'string' as const, example: 'better-auth.session_token=st_9fJ2…; Path=/; HttpOnly; SameSite=Lax' },
+  },
+  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+};
+
+defineOperation({
+  method: 'post',
+  path: '/api/auth/sign-up/email',
+  operationId: 'signUpEmail',
+  tags: ['Auth'],
+  summary: 'Sign up with email',
+  description: 'Create an account with email and password. This also creates a default organization owned by the new user and signs the user in.',
+  request: { body: jsonBody(SignUpRequest) },
+  responses: {
+    200: { ...ok(AuthResult, 'The new user, signed in.'), headers: cookieHeader },
+    ...errors(409, 429),
+  },
+  sdk: { method: 'auth.signUp', args: ['body'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/api/auth/sign-in/email',
+  operationId: 'signInEmail',
+  tags: ['Auth'],
+  summary: 'Sign in with email',
+  description: 'Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401.',
+  request: { body: jsonBody(SignInRequest) },
+  responses: {
+    200: { ...ok(AuthResult, 'Signed in.'), headers: cookieHeader },
+    ...errors(401, 429),
+  },
+  sdk: { method: 'auth.signIn', args: ['body'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/api/auth/sign-out',
+  operationId: 'signOut',
+  tags: ['Auth'],
+  summary: 'Sign out',
+  description: 'End the current session: its token and cookie stop working at once.',
+  credentials: ['session'],
+  scope: null,
+  responses: {
+    200: ok(z.object({ success: z.literal(true) }).openapi('SignOutResult', { example: { success: true } }), 'Signed out.'),
+    ...errors(401),
+  },
+  sdk: { method: 'auth.signOut', args: [] },
+});
+
+defineOperation({
+  method: 'get',
+  path: '/api/auth/get-session',
+  operationId: 'getSession',
+  tags: ['Auth'],
+  summary: 'Get the current session',
+  description: 'Return the session and user behind the session token or cookie.',
+  credentials: ['session'],
+  scope: null,
+  responses: { 200: ok(Session, 'The current session.'), ...errors(401) },
+  sdk: { method: 'auth.getSession', args: [] },
+});

@@ -1,0 +1,35 @@
+/**
+ * Billing: the metered token balance of an organization.
+ *
+ * @module spec/billing
+ */
+import { errors, ok, OrgId } from './common.ts';
+import { defineOperation, registry, z } from './registry.ts';
+
+const Tokens = (description: string, example: number) => z.number().min(0).openapi({ description, example });
+
+export const TokenBalance = registry.register(
+  'TokenBalance',
+  z
+    .object({
+      org_id: OrgId,
+      included_remaining: Tokens("What is left of this month's included allowance, in tokens.", 3.42),
+      topup_balance: Tokens('Top-ups not yet spent, in tokens. Spent after the included allowance.', 1.4),
+      total: Tokens('`included_remaining + topup_balance`.', 4.82),
+    })
+    .openapi({ example: { org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB', included_remaining: 3.42, topup_balance: 1.4, total: 4.82 } }),
+);
+
+defineOperation({
+  method: 'get',
+  path: '/core/tokens/balance',
+  operationId: 'getTokenBalance',
+  tags: ['Billing'],
+  summary: 'Get the token balance',
+  description: 'The remaining token balance of an organization. 1 token = 1,000,000 microtokens (μt).',
+  credentials: ['session', 'apiKey'],
+  scope: 'billing:read',
+  request: { query: z.object({ org_id: OrgId }) },
+  responses: { 200: ok(TokenBalance, 'The balance.'), ...errors(401, 403, 404, 429) },
+  sdk: { method: 'core.billing.tokenBalance', args: ['query:org_id'] },
+});

@@ -1,0 +1,95 @@
+/**
+ * Channels: publish events to a project's channel; subscribe with server-sent events.
+ *
+ * @module spec/channels
+ */
+import { errors, jsonBody, meteredHeaders, ok, Timestamp } from './common.ts';
+import { defineOperation, registry, z } from './registry.ts';
+
+export const ChannelName = registry.register(
+  'ChannelName',
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/)
+    .openapi({ description: 'Channel name: letters, digits, `_`, `-`, `:` and single dots between them (1–128 chars).', example: 'my-channel' }),
+);
+
+export const PublishRequest = registry.register(
+  'PublishRequest',
+  z
+    .strictObject({
+      event: z.string().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/).openapi({ description: 'Event name, sent as the SSE `event:` field.', example: 'ping' }),
+      data: z.any().openapi({ description: 'Any JSON payload (max 64 KB serialized). Default `null`.', example: { hello: 'world' } }),
+    })
+    .openapi({ example: { event: 'ping', data: { hello: 'world' } } }),
+);
+
+export const PublishResult = registry.register(
+  'PublishResult',
+  z
+    .object({
+      id: z.string().openapi({ description: 'The event id (the SSE `id:` field).', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
+      channel: ChannelName,
+      event: z.string().openapi({ example: 'ping' }),
+      delivered: z.number().int().min(0).openapi({ description: 'Subscribers connected when it was published.', example: 1 }),
+      published_at: Timestamp,
+    })
+    .openapi({
+      example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', channel: 'my-channel', event: 'ping', delivered: 1, published_at: '2026-03-10T13:15:00.000Z' },
+    }),
+);
+
+const channelPath = z.object({ channel: ChannelName });
+const tags = ['Channels'];
+
+defineOperation({
+  method: 'post',
+  path: '/infra/channels/{channel}/publish',
+  operationId: 'publishEvent',
+  tags,
+  summary: 'Publish an event',
+  description: "Publish an event to every current subscriber of the project's channel. Other projects never see it.",
+  credentials: ['apiKey', 'browser'],
+  scope: 'channels:publish',
+  price: 3,
+  request: { params: channelPath, body: jsonBody(PublishRequest) },
+  responses: { 200: ok(PublishResult, 'Published.', meteredHeaders), ...errors(401, 402, 403, 413, 415, 429) },
+  sdk: { method: 'infra.channels.publish', args: ['path:channel', 'body'] },
+});
+
+defineOperation({
+  method: 'get',
+  path: '/infra/channels/{channel}/subscribe',
+  operationId: 'subscribeChannel',
+  tags,
+  summary: 'Subscribe to a channel',
+  description:
+    'A `text/event-stream` of the events published to the channel from now on. Each event has an `id:`, an `event:` and ' +
+    'a JSON `data:` line with `{ id, event, data, published_at }`; a comment line `: keep-alive` comes every 15 s. ' +
+    'Browsers pass a browser token as `?token=bt_…`, since EventSource cannot set headers. Charged once per connection.',
+  credentials: ['apiKey', 'browser', 'browserQuery'],
+  scope: 'channels:subscribe',
+  price: 5,
+  request: {
+    params: channelPath,
+    query: z.object({ token: z.string().max(4096).optional().openapi({ description: 'A browser token (`bt_…`).', example: 'bt_eyJhbGciOi…' }) }),
+  },
+  responses: {
+    200: {
+      description: 'The event stream.',
+      headers: meteredHeaders,
+      content: {
+        'text/event-stream': {
+          schema: z.string().openapi({
+            description: 'Server-sent events.',
+            example: 'id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\ndata: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n\n',
+          }),
+        },
+      },
+    },
+    ...errors(401, 402, 403, 429),
+  },
+  sdk: { method: 'infra.channels.subscribe', args: ['path:channel'] },
+});

@@ -1,0 +1,331 @@
+/**
+ * Shared primitives of the API, each a named component: key, TTL, region, ISO date, slug, email,
+ * scope, ids, pagination, the error envelope and the shared error responses, the security schemes
+ * and the response headers. Patterns are the docs' text, byte for byte.
+ *
+ * @module spec/common
+ */
+import { registry, z } from './registry.ts';
+
+/** Response headers as plain references (the generator's own type is a union of three OpenAPI versions). */
+type Headers = Record<string, { $ref: string } | { description: string; schema: { type: 'string' | 'integer'; example: unknown } }>;
+
+/** Keys: 1–512 chars, no control characters, no `..`; `.` alone is refused too (see description). */
+export const KEY_PATTERN = /^(?!.*\.\.)[^\x00-\x1f\x7f]+$/;
+/** Scan prefixes: the key pattern, but the empty prefix is allowed. */
+export const PREFIX_PATTERN = /^(?!.*\.\.)[^\x00-\x1f\x7f]*$/;
+export const SLUG_PATTERN = /^[a-z0-9-]+$/;
+export const EMAIL_PATTERN =
+  /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+/** ISO 8601 date-time in UTC, leap years included (the docs' pattern). */
+export const ISO_DATE_PATTERN =
+  /^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))T(?:(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z))$/;
+
+export const Key = registry.register(
+  'Key',
+  z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(KEY_PATTERN)
+    .openapi({
+      description:
+        'A key: 1–512 characters, no control characters and no `..` sequence. The key `.` is refused as well: ' +
+        'HTTP clients (browsers, fetch, curl) rewrite `/infra/kv/.` to `/infra/kv/` before sending, so such a key ' +
+        'could be written but never addressed again. Encode `/`, `%`, `?` and `#` in paths (`encodeURIComponent`).',
+      example: 'session:u_123',
+      not: { const: '.' },
+    }),
+);
+
+export const Ttl = registry.register(
+  'Ttl',
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({
+    description: 'Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration.',
+    example: 86400,
+  }),
+);
+
+export const REGIONS = ['wnam', 'enam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const;
+export const Region = registry.register(
+  'Region',
+  z.enum(REGIONS).openapi({
+    description:
+      'Where the project lives: `wnam` western North America, `enam` eastern North America, `weur` western Europe, ' +
+      '`eeur` eastern Europe, `apac` Asia-Pacific, `oc` Oceania, `afr` Africa, `me` Middle East.',
+    example: 'enam',
+  }),
+);
+
+export const IsoDateTime = registry.register(
+  'IsoDateTime',
+  z.string().regex(ISO_DATE_PATTERN).openapi({
+    description: 'An ISO 8601 date-time in UTC (`Z`); seconds and fractions are optional.',
+    example: '2027-03-01T10:20:00Z',
+  }),
+);
+
+/** Timestamps the API writes: always full ISO 8601 with milliseconds, in UTC. */
+export const Timestamp = registry.register(
+  'Timestamp',
+  z.iso.datetime().openapi({ description: 'A timestamp in UTC.', example: '2026-03-10T13:15:00.000Z' }),
+);
+
+export const Slug = registry.register(
+  'Slug',
+  z.string().min(1).max(64).regex(SLUG_PATTERN).openapi({
+    description: 'URL-friendly slug: lowercase letters, digits and hyphens (`^[a-z0-9-]+$`).',
+    example: 'acme-corp',
+  }),
+);
+
+export const Email = registry.register(
+  'Email',
+  z.string().max(254).regex(EMAIL_PATTERN).openapi({ description: 'An email address.', example: 'alice@acme.com' }),
+);
+
+/** Every scope of the docs, grouped as the docs group them. */
+export const SCOPE_GROUPS = {
+  Infrastructure: [
+    'kv:read', 'kv:write', 'locks:read', 'locks:write', 'sketches:read', 'sketches:write',
+    'channels:publish', 'channels:subscribe', 'jobs:read', 'jobs:write', 'workflows:read',
+    'workflows:write', 'webhooks:read', 'webhooks:write',
+  ],
+  Logistics: ['logistics:read', 'logistics:write', 'logistics:admin', 'logistics:track'],
+  Delivery: ['delivery:read', 'delivery:write'],
+  Platform: ['orgs:read', 'orgs:write', 'projects:read', 'projects:write', 'tokens:read', 'tokens:write', 'billing:read'],
+} as const;
+const PLAIN_SCOPES = Object.values(SCOPE_GROUPS).flat();
+const RESOURCES = [...new Set(PLAIN_SCOPES.map((s) => s.split(':')[0]))];
+export const ALL_SCOPES = ['*', ...RESOURCES.map((r) => `${r}:*`), ...PLAIN_SCOPES] as [string, ...string[]];
+
+export const Scope = registry.register(
+  'Scope',
+  z.enum(ALL_SCOPES).openapi({
+    description:
+      'A permission. `*` grants every scope; `resource:*` (e.g. `kv:*`) grants every action on that resource.',
+    example: 'kv:read',
+  }),
+);
+export const Scopes = z.array(Scope).max(64);
+
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+function id(name: string, prefix: string, example: string, what: string) {
+  return registry.register(
+    name,
+    z
+      .string()
+      .regex(new RegExp(`^${prefix}_${ULID}$`))
+      .openapi({ description: `${what} ID (\`${prefix}_\` followed by a ULID).`, example: `${prefix}_${example}` }),
+  );
+}
+export const OrgId = id('OrgId', 'org', '01JNXS8QZ3M2V7K4T9R5W6Y8AB', 'Organization');
+export const ProjectId = id('ProjectId', 'proj', '01JNXS9B2C3D4E5F6G7H8J9KMN', 'Project');
+export const TokenId = id('TokenId', 'tok', '01JNXSA1B2C3D4E5F6G7H8J9KM', 'Token');
+export const UserId = id('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
+export const InvitationId = id('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
+
+export const Name = z.string().min(1).max(100);
+
+/**
+ * `X | null` for a registered schema. `.nullable()` on a registered schema emits
+ * `allOf: [$ref, {type: [.., null]}]`, which rejects null: a union emits `anyOf` correctly.
+ */
+export function orNull<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
+
+/** Pagination, the same on every list: `limit` + opaque `cursor` in, `next_cursor` out. */
+export const Cursor = registry.register(
+  'Cursor',
+  z.string().min(1).max(1024).regex(/^[A-Za-z0-9_-]+$/).openapi({
+    description: 'Opaque pagination cursor from a previous `next_cursor`.',
+    example: 'eyJrIjoic2Vzc2lvbjp1XzEyMyJ9',
+  }),
+);
+export const NextCursor = orNull(Cursor).openapi({
+  description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+});
+export const PageQuery = z.object({
+  limit: z.number().int().min(1).max(100).default(50).optional().openapi({ description: 'Items per page (1–100, default 50).' }),
+  cursor: Cursor.optional(),
+});
+
+/** Error codes: each is explained in the Errors guide. */
+export const ERROR_CODES = {
+  INVALID_REQUEST: 400,
+  INVALID_JSON: 400,
+  CONFIRMATION_MISMATCH: 400,
+  UNAUTHORIZED: 401,
+  INVALID_CREDENTIALS: 401,
+  INSUFFICIENT_TOKENS: 402,
+  FORBIDDEN: 403,
+  INSUFFICIENT_SCOPE: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  KEY_EXISTS: 409,
+  NOT_A_NUMBER: 409,
+  SLUG_TAKEN: 409,
+  EMAIL_TAKEN: 409,
+  ALREADY_MEMBER: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ErrorEnvelope = registry.register(
+  'Error',
+  z
+    .object({
+      error: z.object({
+        code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
+        message: z.string().openapi({ example: 'No key named session:u_123 in this project.' }),
+        docs: z.string().openapi({ example: '/docs#section/Errors/NOT_FOUND' }),
+        request_id: z.string().openapi({ example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' }),
+        details: z
+          .array(
+            z.object({
+              path: z.string().openapi({ example: '/body/ttl' }),
+              message: z.string().openapi({ example: 'must be integer' }),
+            }),
+          )
+          .optional()
+          .openapi({ description: 'For validation errors: one entry per field that failed.' }),
+      }),
+    })
+    .openapi({
+      description: 'Every error answers with this envelope, whatever the status.',
+      example: {
+        error: {
+          code: 'NOT_FOUND',
+          message: 'No key named session:u_123 in this project.',
+          docs: '/docs#section/Errors/NOT_FOUND',
+          request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ',
+        },
+      },
+    }),
+);
+
+// ---- response headers ----------------------------------------------------------------------
+registry.registerComponent('headers', 'X-Request-Id', {
+  description: 'Unique id of this request; quote it when you report a problem.',
+  schema: { type: 'string' as const, example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
+});
+registry.registerComponent('headers', 'X-Microtokens-Used', {
+  description: 'Microtokens (μt, 1 token = 1,000,000 μt) this request cost.',
+  schema: { type: 'integer' as const, minimum: 0, example: 2 },
+});
+registry.registerComponent('headers', 'RateLimit-Policy', {
+  description: 'The rate-limit policy of the credential, e.g. `600;w=60` (IETF draft-8).',
+  schema: { type: 'string' as const, example: '600;w=60' },
+});
+registry.registerComponent('headers', 'RateLimit', {
+  description: 'Remaining requests and seconds until the window resets, e.g. `limit=600, remaining=599, reset=60`.',
+  schema: { type: 'string' as const, example: 'limit=600, remaining=599, reset=60' },
+});
+registry.registerComponent('headers', 'Retry-After', {
+  description: 'Seconds to wait before retrying.',
+  schema: { type: 'integer' as const, example: 30 },
+});
+
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+export const baseHeaders: Headers = { 'X-Request-Id': ref('X-Request-Id') };
+export const meteredHeaders: Headers = {
+  ...baseHeaders,
+  'X-Microtokens-Used': ref('X-Microtokens-Used'),
+  'RateLimit-Policy': ref('RateLimit-Policy'),
+  RateLimit: ref('RateLimit'),
+};
+
+// ---- shared error responses ----------------------------------------------------------------
+const ERROR_RESPONSES = {
+  400: ['BadRequest', 'The request is malformed or breaks a constraint; `details` lists each field.'],
+  401: ['Unauthorized', 'No credential, or one that is invalid, expired or revoked.'],
+  402: ['InsufficientTokens', "The organization's token balance is spent; top it up."],
+  403: ['Forbidden', 'The credential is valid but lacks the scope or the kind this operation needs.'],
+  404: ['NotFound', 'No such object, or it belongs to another organization or project.'],
+  409: ['Conflict', 'The request conflicts with the current state (existing key, taken slug, non-numeric value…).'],
+  413: ['PayloadTooLarge', 'The body or a value is larger than allowed (values: 256 KB serialized).'],
+  415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
+  429: ['RateLimited', 'Too many requests for this credential; wait `Retry-After` seconds.'],
+  503: ['ServiceUnavailable', 'A storage service is unreachable; retry shortly.'],
+} as const;
+export type ErrorStatus = keyof typeof ERROR_RESPONSES;
+
+for (const [status, [name, description]] of Object.entries(ERROR_RESPONSES)) {
+  registry.registerComponent('responses', name, {
+    description,
+    headers: status === '429' ? { ...baseHeaders, 'Retry-After': ref('Retry-After') } : baseHeaders,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
+}
+
+/** The shared error responses for the given statuses; 400, 415 and 503 apply everywhere a body or store is. */
+export function errors(...statuses: ErrorStatus[]) {
+  const all = new Set<ErrorStatus>([400, 503, ...statuses]);
+  return Object.fromEntries(
+    [...all].sort().map((s) => [String(s), { $ref: `#/components/responses/${ERROR_RESPONSES[s][0]}` }]),
+  );
+}
+
+/** A JSON success response with the standard headers. */
+export function ok<T extends z.ZodType>(schema: T, description: string, headers: Headers = baseHeaders) {
+  return { description, headers: headers as never, content: { 'application/json': { schema } } };
+}
+
+/** A JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
+  return { required, content: { 'application/json': { schema } } };
+}
+
+/** The answer of every delete. */
+export const Deleted = registry.register(
+  'Deleted',
+  z
+    .object({
+      id: z.string().openapi({ example: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN' }),
+      deleted: z.literal(true),
+    })
+    .openapi({ example: { id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN', deleted: true } }),
+);
+
+// ---- security schemes ----------------------------------------------------------------------
+registry.registerComponent('securitySchemes', 'sessionBearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'The session `token` returned by sign-in or sign-up, as `Authorization: Bearer <token>`.',
+});
+registry.registerComponent('securitySchemes', 'sessionCookie', {
+  type: 'apiKey',
+  in: 'cookie',
+  name: 'better-auth.session_token',
+  description: 'The session cookie set by sign-in and sign-up, for browsers.',
+});
+registry.registerComponent('securitySchemes', 'apiKeyBearer', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'sk_live_… or sk_test_…',
+  description: 'An API token (`sk_live_…`, or `sk_test_…` for the sandbox) as `Authorization: Bearer <token>`.',
+});
+registry.registerComponent('securitySchemes', 'apiKeyHeader', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-Api-Key',
+  description: 'An API token (`sk_live_…` or `sk_test_…`) in the `X-Api-Key` header.',
+});
+registry.registerComponent('securitySchemes', 'browserBearer', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'bt_… (JWT)',
+  description: 'A short-lived browser token (`bt_…`) from `POST /core/tokens/browser`.',
+});
+registry.registerComponent('securitySchemes', 'browserQuery', {
+  type: 'apiKey',
+  in: 'query',
+  name: 'token',
+  description: 'A browser token (`bt_…`) in the `token` query parameter, for EventSource, which cannot set headers.',
+});

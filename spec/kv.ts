@@ -1,0 +1,231 @@
+/**
+ * KV: a key-value store namespaced per project (and per mode: test tokens see a sandbox).
+ *
+ * @module spec/kv
+ */
+import {
+  orNull, errors, jsonBody, Key, meteredHeaders, ok, PREFIX_PATTERN, Timestamp, Ttl, Cursor, NextCursor } from './common.ts';
+import { defineOperation, registry, z } from './registry.ts';
+
+/** Largest serialized value, in bytes (256 KB). */
+export const MAX_VALUE_BYTES = 262144;
+
+const JsonValue = z.any().nonoptional().openapi({
+  description: 'Any JSON value (object, array, string, number, boolean or null), at most 256 KB serialized (413 beyond).',
+  example: { userId: 'u_123', role: 'admin' },
+});
+
+export const KvEntry = registry.register(
+  'KvEntry',
+  z
+    .object({
+      key: Key,
+      value: JsonValue,
+      expires_at: orNull(Timestamp).openapi({ description: 'When the key expires; `null` if it never does.' }),
+    })
+    .openapi({ example: { key: 'session:u_123', value: { userId: 'u_123', role: 'admin' }, expires_at: '2026-03-05T00:00:00.000Z' } }),
+);
+
+export const KvCounter = registry.register(
+  'KvCounter',
+  z
+    .object({
+      key: Key,
+      value: z.number().openapi({ description: 'The value after the increment.', example: 42 }),
+      expires_at: orNull(Timestamp),
+    })
+    .openapi({ example: { key: 'ratelimit:u_123', value: 42, expires_at: '2026-03-05T00:01:00.000Z' } }),
+);
+
+export const KvDeleted = registry.register(
+  'KvDeleted',
+  z.object({ key: Key, deleted: z.literal(true) }).openapi({ example: { key: 'session:u_123', deleted: true } }),
+);
+
+const IfNotExists = z.boolean().default(false).openapi({ description: 'If `true`, fail with 409 `KEY_EXISTS` when the key already exists.', example: false });
+
+export const SetValueRequest = registry.register(
+  'SetValueRequest',
+  z
+    .strictObject({ value: JsonValue, ttl: Ttl.optional(), if_not_exists: IfNotExists })
+    .openapi({ example: { value: { userId: 'u_123', role: 'admin' }, ttl: 86400 } }),
+);
+
+export const IncrementRequest = registry.register(
+  'IncrementRequest',
+  z
+    .strictObject({
+      delta: z.number().default(1).openapi({ description: 'Amount to add (negative to decrement). Default 1.', example: 1 }),
+      ttl: Ttl.optional().openapi({ description: 'Time-to-live in seconds, applied only when the increment creates the key.' }),
+    })
+    .openapi({ example: { delta: 1, ttl: 60 } }),
+);
+
+export const ScanResult = registry.register(
+  'ScanResult',
+  z
+    .object({ keys: z.array(Key).openapi({ description: 'Key names in ascending order (not values).' }), next_cursor: NextCursor })
+    .openapi({ example: { keys: ['session:u_123', 'session:u_456'], next_cursor: null } }),
+);
+
+const BatchGet = registry.register(
+  'BatchGetOp',
+  z.strictObject({ op: z.literal('get'), key: Key }).openapi({ example: { op: 'get', key: 'config:flags' } }),
+);
+const BatchSet = registry.register(
+  'BatchSetOp',
+  z
+    .strictObject({ op: z.literal('set'), key: Key, value: JsonValue, ttl: Ttl.optional(), if_not_exists: IfNotExists })
+    .openapi({ example: { op: 'set', key: 'session:new', value: { userId: 'u_456' }, ttl: 3600 } }),
+);
+const BatchDelete = registry.register(
+  'BatchDeleteOp',
+  z.strictObject({ op: z.literal('delete'), key: Key }).openapi({ example: { op: 'delete', key: 'session:old' } }),
+);
+export const BatchOp = registry.register('BatchOp', z.discriminatedUnion('op', [BatchGet, BatchSet, BatchDelete]));
+
+export const BatchRequest = registry.register(
+  'BatchRequest',
+  z
+    .strictObject({ ops: z.array(BatchOp).min(1).max(100).openapi({ description: 'Operations, run in order (max 100).' }) })
+    .openapi({
+      example: {
+        ops: [
+          { op: 'get', key: 'config:flags' },
+          { op: 'set', key: 'session:new', value: { userId: 'u_456' }, ttl: 3600 },
+          { op: 'delete', key: 'session:old' },
+        ],
+      },
+    }),
+);
+
+export const BatchResult = registry.register(
+  'BatchResult',
+  z
+    .object({
+      results: z.array(
+        z
+          .object({
+            op: z.enum(['get', 'set', 'delete']),
+            key: Key,
+            status: z.enum(['ok', 'not_found', 'conflict']).openapi({
+              description: '`ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key.',
+            }),
+            value: z.any().openapi({ description: 'The value (get, set); `null` otherwise.' }),
+            expires_at: orNull(Timestamp),
+          })
+          .openapi('BatchOpResult'),
+      ),
+    })
+    .openapi({
+      example: {
+        results: [
+          { op: 'get', key: 'config:flags', value: { dark_mode: true }, status: 'ok', expires_at: null },
+          { op: 'set', key: 'session:new', value: { userId: 'u_456' }, status: 'ok', expires_at: '2026-03-10T14:15:00.000Z' },
+          { op: 'delete', key: 'session:old', value: null, status: 'ok', expires_at: null },
+        ],
+      },
+    }),
+);
+
+const keyPath = z.object({ key: Key });
+const tags = ['KV'];
+const kvErrors = (...extra: Parameters<typeof errors>) => errors(401, 402, 403, 429, ...extra);
+
+defineOperation({
+  method: 'get',
+  path: '/infra/kv/{key}',
+  operationId: 'getValue',
+  tags,
+  summary: 'Get a value',
+  description: 'Retrieve the value and expiry of one key. An expired key is never returned.',
+  credentials: ['apiKey', 'browser'],
+  scope: 'kv:read',
+  price: 1,
+  request: { params: keyPath },
+  responses: { 200: ok(KvEntry, 'The entry.', meteredHeaders), ...kvErrors(404) },
+  sdk: { method: 'infra.kv.get', args: ['path:key'] },
+});
+
+defineOperation({
+  method: 'put',
+  path: '/infra/kv/{key}',
+  operationId: 'setValue',
+  tags,
+  summary: 'Set a value',
+  description: 'Create or overwrite a key. Key max 512 chars; value max 256 KB serialized (413 beyond).',
+  credentials: ['apiKey'],
+  scope: 'kv:write',
+  price: 2,
+  request: { params: keyPath, body: jsonBody(SetValueRequest) },
+  responses: { 200: ok(KvEntry, 'The stored entry.', meteredHeaders), ...kvErrors(409, 413, 415) },
+  sdk: { method: 'infra.kv.set', args: ['path:key', 'body:value', 'body'] },
+});
+
+defineOperation({
+  method: 'delete',
+  path: '/infra/kv/{key}',
+  operationId: 'deleteValue',
+  tags,
+  summary: 'Delete a value',
+  description: 'Remove a key and its value. 404 if it does not exist (or has expired).',
+  credentials: ['apiKey'],
+  scope: 'kv:write',
+  price: 1,
+  request: { params: keyPath },
+  responses: { 200: ok(KvDeleted, 'The key is gone.', meteredHeaders), ...kvErrors(404) },
+  sdk: { method: 'infra.kv.delete', args: ['path:key'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/infra/kv/{key}/increment',
+  operationId: 'incrementValue',
+  tags,
+  summary: 'Increment a value',
+  description:
+    'Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). ' +
+    'A value that is not a number is a 409 `NOT_A_NUMBER`.',
+  credentials: ['apiKey'],
+  scope: 'kv:write',
+  price: 2,
+  request: { params: keyPath, body: jsonBody(IncrementRequest, false) },
+  responses: { 200: ok(KvCounter, 'The new value.', meteredHeaders), ...kvErrors(409, 413, 415) },
+  sdk: { method: 'infra.kv.increment', args: ['path:key', 'body'] },
+});
+
+defineOperation({
+  method: 'get',
+  path: '/infra/kv',
+  operationId: 'scanKeys',
+  tags,
+  summary: 'Scan keys',
+  description: 'Scan key names by prefix, in ascending order, a page at a time. The cursor is stable under concurrent writes.',
+  credentials: ['apiKey', 'browser'],
+  scope: 'kv:read',
+  price: 5,
+  request: {
+    query: z.object({
+      prefix: z.string().max(512).regex(PREFIX_PATTERN).optional().openapi({ description: 'Key prefix to filter by (max 512 chars). Default: all keys.', example: 'session:' }),
+      cursor: Cursor.optional(),
+      limit: z.number().int().min(1).max(1000).default(100).openapi({ description: 'Max keys per page (1–1000, default 100).', example: 50 }),
+    }),
+  },
+  responses: { 200: ok(ScanResult, 'A page of keys.', meteredHeaders), ...kvErrors() },
+  sdk: { method: 'infra.kv.scan', args: ['query'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/infra/kv',
+  operationId: 'batchOperations',
+  tags,
+  summary: 'Batch operations',
+  description: 'Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own.',
+  credentials: ['apiKey'],
+  scopeByOp: { get: 'kv:read', set: 'kv:write', delete: 'kv:write' },
+  priceByOp: { get: 1, set: 2, delete: 1 },
+  request: { body: jsonBody(BatchRequest) },
+  responses: { 200: ok(BatchResult, 'One result per op, in order.', meteredHeaders), ...kvErrors(413, 415) },
+  sdk: { method: 'infra.kv.batch', args: ['body:ops'] },
+});

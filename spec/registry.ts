@@ -1,0 +1,90 @@
+/**
+ * The one registry every tag file registers into, and `defineOperation`, the only way an
+ * operation enters the document. Scope, price and SDK method are declared once here per
+ * operation and written both as machine-readable extensions (read by the server and the SDK
+ * generator) and as prose in the description (read by people in the docs).
+ *
+ * @module spec/registry
+ * @see https://spec.openapis.org/oas/v3.1.0#operation-object
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+export { z };
+export const registry = new OpenAPIRegistry();
+
+/** Credential kinds, each a security scheme in components.securitySchemes. */
+export const SCHEMES = {
+  session: ['sessionBearer', 'sessionCookie'],
+  apiKey: ['apiKeyBearer', 'apiKeyHeader'],
+  browser: ['browserBearer'],
+  browserQuery: ['browserQuery'],
+} as const;
+export type CredentialKind = keyof typeof SCHEMES;
+
+/**
+ * How an SDK method maps its positional arguments onto the request:
+ * `path:NAME` / `query:NAME` / `body:NAME` take one field; `body` and `query` take the remaining
+ * fields as one object; `path+body` takes path parameters and body fields in one object.
+ */
+export type SdkArg = `path:${string}` | `query:${string}` | `body:${string}` | 'body' | 'query' | 'path+body';
+
+export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationId'> {
+  operationId: string;
+  /** Credential kinds that may call the operation. Omitted: public. */
+  credentials?: CredentialKind[];
+  /** The scope the caller must hold; `null` for operations gated by ownership alone. */
+  scope?: string | null;
+  /** Scope needed per batch op, when the scope depends on the request. */
+  scopeByOp?: Record<string, string>;
+  /** Price in microtokens of one call (metered operations only). */
+  price?: number;
+  /** Price in microtokens per batch op. */
+  priceByOp?: Record<string, number>;
+  /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
+  sdk: { method: string; args: SdkArg[]; static?: string };
+}
+
+const operations: OperationDef[] = [];
+
+/** Registers one operation; its extensions are the single source for scope, price and SDK. */
+export function defineOperation(def: OperationDef): void {
+  const { credentials, scope, scopeByOp, price, priceByOp, sdk, description, ...route } = def;
+  const scopes = scope ? [scope] : [];
+  const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
+  const notes: string[] = [];
+  if (scope) notes.push(`**Required scope:** \`${scope}\`.`);
+  if (scopeByOp) {
+    notes.push(
+      `**Required scope:** per op — ${Object.entries(scopeByOp)
+        .map(([op, s]) => `\`${op}\` needs \`${s}\``)
+        .join(', ')}.`,
+    );
+  }
+  if (price !== undefined) notes.push(`**Price:** ${price} μt per call (see \`X-Microtokens-Used\`).`);
+  if (priceByOp) {
+    notes.push(
+      `**Price:** charged per op — ${Object.entries(priceByOp)
+        .map(([op, p]) => `\`${op}\` ${p} μt`)
+        .join(', ')}.`,
+    );
+  }
+  operations.push(def);
+  registry.registerPath({
+    ...route,
+    description: [description, ...notes].filter(Boolean).join('\n\n'),
+    ...(security ? { security } : { security: [] }),
+    'x-scope': scope ?? null,
+    ...(scopeByOp ? { 'x-scope-by-op': scopeByOp } : {}),
+    ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
+    ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
+    'x-credentials': credentials ?? [],
+    'x-sdk': sdk,
+  } as RouteConfig);
+}
+
+export function definedOperations(): readonly OperationDef[] {
+  return operations;
+}

@@ -1,0 +1,176 @@
+/**
+ * Tokens: scoped API tokens (`sk_live_…`, `sk_test_…`) and short-lived browser tokens (`bt_…`).
+ *
+ * @module spec/tokens
+ */
+import {
+  orNull,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, TokenId,
+} from './common.ts';
+import { defineOperation, registry, z } from './registry.ts';
+
+const Mode = registry.register(
+  'TokenMode',
+  z.enum(['live', 'test']).openapi({
+    description: '`live` tokens (`sk_live_…`) act on real data and are metered; `test` tokens (`sk_test_…`) act on a separate sandbox of the project, are never charged, and are limited to 100 requests per hour.',
+    example: 'live',
+  }),
+);
+
+const tokenExample = {
+  id: 'tok_01JNXSA1B2C3D4E5F6G7H8J9KM',
+  org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+  project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
+  name: 'Production Key',
+  mode: 'live',
+  prefix: 'sk_live_4f9a',
+  scopes: ['kv:read', 'kv:write', 'channels:publish'],
+  created_at: '2026-03-10T13:15:00.000Z',
+  last_used_at: null,
+  expires_at: null,
+};
+
+const tokenFields = {
+  id: TokenId,
+  org_id: OrgId,
+  project_id: orNull(ProjectId).openapi({ description: 'The project the token acts on; `null` for an organization token.' }),
+  name: z.string().openapi({ example: 'Production Key' }),
+  mode: Mode,
+  prefix: z.string().openapi({ description: 'The first characters of the secret, to recognise it.', example: 'sk_live_4f9a' }),
+  scopes: z.array(Scope),
+  created_at: Timestamp,
+  last_used_at: orNull(Timestamp),
+  expires_at: orNull(Timestamp),
+};
+
+export const Token = registry.register('Token', z.object(tokenFields).openapi({ example: tokenExample }));
+
+export const CreatedToken = registry.register(
+  'CreatedToken',
+  z
+    .object({
+      ...tokenFields,
+      secret: z.string().openapi({
+        description: 'The raw secret. Shown only in this response: store it now.',
+        example: 'sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1',
+      }),
+    })
+    .openapi({ example: { ...tokenExample, secret: 'sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1' } }),
+);
+
+export const TokenList = registry.register(
+  'TokenList',
+  z.object({ tokens: z.array(Token), next_cursor: NextCursor }).openapi({ example: { tokens: [tokenExample], next_cursor: null } }),
+);
+
+export const CreateTokenRequest = registry.register(
+  'CreateTokenRequest',
+  z
+    .strictObject({
+      name: Name.openapi({ description: 'Token display name (min 1 char).', example: 'Production Key' }),
+      scopes: Scopes.min(1).openapi({ description: 'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold.' }),
+      project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
+      expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),
+      mode: Mode.optional().openapi({ description: '`live` (default) or `test`.' }),
+    })
+    .openapi({
+      example: { name: 'Production Key', project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN', scopes: ['kv:read', 'kv:write', 'channels:publish'] },
+    }),
+);
+
+export const CreateBrowserTokenRequest = registry.register(
+  'CreateBrowserTokenRequest',
+  z
+    .strictObject({
+      scopes: Scopes.optional().openapi({ description: "Scopes for the browser token; must be a subset of the parent's (403 otherwise). Omitted: all of the parent's." }),
+      ttl: z.number().int().min(60).max(1800).default(900).openapi({ description: 'Time-to-live in seconds (default 900, min 60, max 1800).', example: 900 }),
+    })
+    .openapi({ example: { scopes: ['channels:subscribe', 'kv:read'], ttl: 900 } }),
+);
+
+export const BrowserToken = registry.register(
+  'BrowserToken',
+  z
+    .object({
+      token: z.string().openapi({ example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
+      expires_at: Timestamp,
+      ttl: z.number().int().openapi({ example: 900 }),
+      scopes: z.array(Scope),
+      project_id: orNull(ProjectId),
+      org_id: OrgId,
+    })
+    .openapi({
+      example: {
+        token: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln',
+        expires_at: '2026-03-10T13:15:00.000Z',
+        ttl: 900,
+        scopes: ['channels:subscribe', 'kv:read'],
+        project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
+        org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+      },
+    }),
+);
+
+const orgPath = z.object({ org_id: OrgId });
+const tags = ['Tokens'];
+
+defineOperation({
+  method: 'get',
+  path: '/core/organizations/{org_id}/tokens',
+  operationId: 'listTokens',
+  tags,
+  summary: 'List tokens',
+  description: 'List the API tokens of an organization, optionally filtered by project. Secrets are never shown again; revoked tokens are not listed.',
+  credentials: ['session', 'apiKey'],
+  scope: 'tokens:read',
+  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectId.optional().openapi({ description: 'Filter tokens by project.' }) }) },
+  responses: { 200: ok(TokenList, 'A page of tokens.'), ...errors(401, 403, 404, 429) },
+  sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/core/organizations/{org_id}/tokens',
+  operationId: 'createToken',
+  tags,
+  summary: 'Create a token',
+  description:
+    'Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. ' +
+    'Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.',
+  credentials: ['session', 'apiKey'],
+  scope: 'tokens:write',
+  request: { params: orgPath, body: jsonBody(CreateTokenRequest) },
+  responses: { 201: ok(CreatedToken, 'The new token, with its secret.'), ...errors(401, 403, 404, 413, 415, 429) },
+  sdk: { method: 'core.orgs.createToken', args: ['path+body'] },
+});
+
+defineOperation({
+  method: 'delete',
+  path: '/core/organizations/{org_id}/tokens/{token_id}',
+  operationId: 'revokeToken',
+  tags,
+  summary: 'Revoke a token',
+  description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401.',
+  credentials: ['session', 'apiKey'],
+  scope: 'tokens:write',
+  request: { params: z.object({ org_id: OrgId, token_id: TokenId }) },
+  responses: { 200: ok(Deleted, 'The token is revoked.'), ...errors(401, 403, 404, 429) },
+  sdk: { method: 'core.orgs.revokeToken', args: ['path:org_id', 'path:token_id'] },
+});
+
+defineOperation({
+  method: 'post',
+  path: '/core/tokens/browser',
+  operationId: 'createBrowserToken',
+  tags,
+  summary: 'Create a browser token',
+  description:
+    'Exchange an API token for a short-lived browser token (`bt_…`), a signed JWT safe to hand to browser code. ' +
+    "Its scopes must be a subset of the parent token's (403 otherwise); it inherits the parent's project and is refused " +
+    'once it expires or once the parent is revoked. The scope it needs is inherited from the parent credential.',
+  credentials: ['apiKey'],
+  scope: null,
+  request: { body: jsonBody(CreateBrowserTokenRequest, false) },
+  responses: { 200: ok(BrowserToken, 'The browser token.'), ...errors(401, 403, 413, 415, 429) },
+  sdk: { method: 'core.tokens.createBrowserToken', args: ['body'], static: 'createBrowserToken' },
+});
