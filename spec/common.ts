@@ -199,6 +199,8 @@ export const ErrorEnvelope = registry.register(
     })
     .openapi({
       description: 'Every error answers with this envelope, whatever the status.',
+      // The server reads each code's status from here.
+      'x-status-by-code': ERROR_CODES,
       example: {
         error: {
           code: 'NOT_FOUND',

@@ -1,0 +1,35 @@
+/**
+ * What authentication leaves on `res.locals.auth` for handlers, and the shape of a handler.
+ *
+ * @module server/context
+ */
+import type { Request, Response } from 'express';
+import type { OperationId } from './spec.ts';
+
+export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token';
+
+export interface AuthContext {
+  type: CredentialType;
+  /** The user behind a session (null for tokens). */
+  userId: string | null;
+  /** The organization the request acts in (null for a session on a route without one). */
+  orgId: string | null;
+  /** The project a project/browser token is bound to. */
+  projectId: string | null;
+  /** `test` for sk_test_ tokens and browser tokens made from them: a separate sandbox, never charged. */
+  mode: 'live' | 'test';
+  /** Effective scopes (for a session: the member's scopes in `orgId`). */
+  scopes: string[];
+  /** The API token used, or the parent token of a browser token. */
+  tokenId: string | null;
+  /** The session id, for sign-out. */
+  sessionId: string | null;
+}
+
+export interface Locals {
+  auth: AuthContext;
+  requestId: string;
+}
+
+export type Handler = (req: Request, res: Response<unknown, Locals>) => Promise<void> | void;
+export type Handlers = Partial<Record<OperationId, Handler>>;

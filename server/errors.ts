@@ -1,0 +1,32 @@
+/**
+ * `ApiError`: the one way a handler fails. The error handler turns it into the envelope with
+ * the status the document gives its code.
+ *
+ * @module server/errors
+ */
+import { type ErrorCode, statusByCode } from './spec.ts';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: ErrorDetail[];
+  /** Extra response headers, e.g. `Retry-After`. */
+  readonly headers?: Record<string, string>;
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.code = code;
+    this.status = statusByCode[code];
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+}
+
+/** Where the docs explain a code. */
+export function docsUrl(code: ErrorCode): string {
+  return `/docs#section/Errors/${code}`;
+}

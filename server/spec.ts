@@ -1,0 +1,54 @@
+/**
+ * The server's view of generated/openapi.json: per operation, its method and path, the
+ * credential kinds it accepts, the scope it requires and its price. Everything here is read
+ * from the document's extensions (see spec/registry.ts), never restated.
+ *
+ * @module server/spec
+ */
+import { readFileSync } from 'node:fs';
+import type { components, operations } from '../generated/types.ts';
+
+export type OperationId = keyof operations;
+export type ErrorCode = components['schemas']['Error']['error']['code'];
+export type Schemas = components['schemas'];
+export type CredentialKind = 'session' | 'apiKey' | 'browser' | 'browserQuery';
+
+export interface OperationInfo {
+  operationId: OperationId;
+  method: string;
+  /** OpenAPI path, e.g. `/infra/kv/{key}`. */
+  path: string;
+  /** Express path, e.g. `/infra/kv/:key`. */
+  expressPath: string;
+  credentials: CredentialKind[];
+  scope: string | null;
+  scopeByOp: Record<string, string> | null;
+  price: number | null;
+  priceByOp: Record<string, number> | null;
+}
+
+export const documentPath = new URL('../generated/openapi.json', import.meta.url);
+// biome-ignore lint: the document is JSON of a known shape; only the extensions below are read.
+export const document: any = JSON.parse(readFileSync(documentPath, 'utf8'));
+
+export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
+  Object.entries<any>(document.paths).flatMap(([path, item]) =>
+    Object.entries<any>(item).map(([method, op]) => [
+      op.operationId as OperationId,
+      {
+        operationId: op.operationId,
+        method,
+        path,
+        expressPath: path.replace(/\{(\w+)\}/g, ':$1'),
+        credentials: op['x-credentials'] ?? [],
+        scope: op['x-scope'] ?? null,
+        scopeByOp: op['x-scope-by-op'] ?? null,
+        price: op['x-price-microtokens'] ?? null,
+        priceByOp: op['x-price-microtokens-by-op'] ?? null,
+      } satisfies OperationInfo,
+    ]),
+  ),
+);
+
+/** HTTP status of each error code, from the Error schema's `x-status-by-code`. */
+export const statusByCode: Readonly<Record<ErrorCode, number>> = document.components.schemas.Error['x-status-by-code'];

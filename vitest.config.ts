@@ -1,0 +1,32 @@
+/**
+ * Test projects: `unit` (spec, SDK, server in-process, type tests), the store conformance
+ * suite once per backend, and the browser suite. `npm test` runs them all.
+ */
+import { defineConfig } from 'vitest/config';
+
+const pgEnv = {
+  STORE: 'postgres',
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/store/**', 'test/browser/**', 'test/multi/**', '**/node_modules/**'],
+          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      { test: { name: 'store:sqlite', include: ['test/store/**/*.test.ts'], env: { STORE: 'sqlite' } } },
+      { test: { name: 'store:postgres+redis', include: ['test/store/**/*.test.ts'], env: pgEnv } },
+      { test: { name: 'multi', include: ['test/multi/**/*.test.ts'], env: pgEnv, testTimeout: 120_000, fileParallelism: false } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
+    ],
+  },
+});
