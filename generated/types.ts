@@ -595,7 +595,7 @@ export interface components {
          */
         Key: string;
         /**
-         * @description Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration.
+         * @description Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration; an expiry past 9999-12-31T23:59:59.999Z is stored as that instant.
          * @example 86400
          */
         Ttl: number;

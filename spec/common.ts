@@ -41,7 +41,9 @@ export const Key = registry.register(
 export const Ttl = registry.register(
   'Ttl',
   z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({
-    description: 'Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration.',
+    description:
+      'Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration; ' +
+      'an expiry past 9999-12-31T23:59:59.999Z is stored as that instant.',
     example: 86400,
   }),
 );
