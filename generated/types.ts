@@ -1525,6 +1525,17 @@ export interface components {
         BatchResult: {
             results: components["schemas"]["BatchOpResult"][];
         };
+        /**
+         * @example {
+         *       "op": "get",
+         *       "key": "config:flags",
+         *       "value": {
+         *         "dark_mode": true
+         *       },
+         *       "status": "ok",
+         *       "expires_at": null
+         *     }
+         */
         BatchOpResult: {
             /** @enum {string} */
             op: "get" | "set" | "delete";

@@ -114,7 +114,9 @@ export const BatchResult = registry.register(
             value: z.any().openapi({ description: 'The value (get, set); `null` otherwise.' }),
             expires_at: orNull(Timestamp),
           })
-          .openapi('BatchOpResult'),
+          .openapi('BatchOpResult', {
+            example: { op: 'get', key: 'config:flags', value: { dark_mode: true }, status: 'ok', expires_at: null },
+          }),
       ),
     })
     .openapi({
