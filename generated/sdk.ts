@@ -10,6 +10,8 @@ interface OperationSpec {
   path: string;
   args: readonly ArgSpec[];
   pathParams: readonly string[];
+  /** The operation takes a JSON body (sent as `{}` when every field is optional and none is given). */
+  body?: boolean;
   stream?: boolean;
 }
 
@@ -129,7 +131,7 @@ function invoke(fc: Client<any>, op: OperationSpec, args: unknown[], signal?: Ab
       else if (arg !== undefined) (body ??= {})[name] = arg;
     }
   });
-  if (op.method !== 'GET' && op.method !== 'DELETE' && body === undefined) body = {};
+  if (op.body && op.method !== 'DELETE' && body === undefined) body = {};
   return fc.request(op.method as any, op.path as any, {
     params: { path, query },
     body,
@@ -231,38 +233,38 @@ const ERROR_CLASSES: Record<number, typeof SaaSignalError> = {
 };
 
 const OPERATIONS: Record<string, OperationSpec> = {
-  "auth.signUp": { method: "POST", path: "/api/auth/sign-up/email", args: ["body"], pathParams: [] },
-  "auth.signIn": { method: "POST", path: "/api/auth/sign-in/email", args: ["body"], pathParams: [] },
+  "auth.signUp": { method: "POST", path: "/api/auth/sign-up/email", args: ["body"], pathParams: [], body: true },
+  "auth.signIn": { method: "POST", path: "/api/auth/sign-in/email", args: ["body"], pathParams: [], body: true },
   "auth.signOut": { method: "POST", path: "/api/auth/sign-out", args: [], pathParams: [] },
   "auth.getSession": { method: "GET", path: "/api/auth/get-session", args: [], pathParams: [] },
   "core.orgs.list": { method: "GET", path: "/core/organizations", args: ["query"], pathParams: [] },
-  "core.orgs.create": { method: "POST", path: "/core/organizations", args: ["body"], pathParams: [] },
+  "core.orgs.create": { method: "POST", path: "/core/organizations", args: ["body"], pathParams: [], body: true },
   "core.orgs.get": { method: "GET", path: "/core/organizations/{org_id}", args: ["path:org_id"], pathParams: ["org_id"] },
-  "core.orgs.update": { method: "PATCH", path: "/core/organizations/{org_id}", args: ["path:org_id","body"], pathParams: ["org_id"] },
-  "core.orgs.delete": { method: "DELETE", path: "/core/organizations/{org_id}", args: ["path:org_id","body"], pathParams: ["org_id"] },
+  "core.orgs.update": { method: "PATCH", path: "/core/organizations/{org_id}", args: ["path:org_id","body"], pathParams: ["org_id"], body: true },
+  "core.orgs.delete": { method: "DELETE", path: "/core/organizations/{org_id}", args: ["path:org_id","body"], pathParams: ["org_id"], body: true },
   "core.orgs.listMembers": { method: "GET", path: "/core/organizations/{org_id}/members", args: ["path:org_id","query"], pathParams: ["org_id"] },
-  "core.orgs.invite": { method: "POST", path: "/core/organizations/{org_id}/members/invite", args: ["path:org_id","body"], pathParams: ["org_id"] },
+  "core.orgs.invite": { method: "POST", path: "/core/organizations/{org_id}/members/invite", args: ["path:org_id","body"], pathParams: ["org_id"], body: true },
   "core.orgs.myScopes": { method: "GET", path: "/core/organizations/{org_id}/my-scopes", args: ["path:org_id"], pathParams: ["org_id"] },
-  "core.orgs.updateMemberScopes": { method: "PUT", path: "/core/organizations/{org_id}/members/{user_id}/scopes", args: ["path:org_id","path:user_id","body"], pathParams: ["org_id","user_id"] },
+  "core.orgs.updateMemberScopes": { method: "PUT", path: "/core/organizations/{org_id}/members/{user_id}/scopes", args: ["path:org_id","path:user_id","body"], pathParams: ["org_id","user_id"], body: true },
   "core.orgs.removeMember": { method: "DELETE", path: "/core/organizations/{org_id}/members/{user_id}", args: ["path:org_id","path:user_id"], pathParams: ["org_id","user_id"] },
   "core.invitations.list": { method: "GET", path: "/core/invitations", args: ["query"], pathParams: [] },
   "core.invitations.accept": { method: "POST", path: "/core/invitations/{invitation_id}/accept", args: ["path:invitation_id"], pathParams: ["invitation_id"] },
   "core.orgs.listProjects": { method: "GET", path: "/core/organizations/{org_id}/projects", args: ["path:org_id","query"], pathParams: ["org_id"] },
-  "core.orgs.createProject": { method: "POST", path: "/core/organizations/{org_id}/projects", args: ["path:org_id","body"], pathParams: ["org_id"] },
+  "core.orgs.createProject": { method: "POST", path: "/core/organizations/{org_id}/projects", args: ["path:org_id","body"], pathParams: ["org_id"], body: true },
   "core.orgs.getProject": { method: "GET", path: "/core/organizations/{org_id}/projects/{project_id}", args: ["path:org_id","path:project_id"], pathParams: ["org_id","project_id"] },
   "core.orgs.deleteProject": { method: "DELETE", path: "/core/organizations/{org_id}/projects/{project_id}", args: ["path:org_id","path:project_id"], pathParams: ["org_id","project_id"] },
   "core.orgs.listTokens": { method: "GET", path: "/core/organizations/{org_id}/tokens", args: ["path:org_id","query"], pathParams: ["org_id"] },
-  "core.orgs.createToken": { method: "POST", path: "/core/organizations/{org_id}/tokens", args: ["path+body"], pathParams: ["org_id"] },
+  "core.orgs.createToken": { method: "POST", path: "/core/organizations/{org_id}/tokens", args: ["path+body"], pathParams: ["org_id"], body: true },
   "core.orgs.revokeToken": { method: "DELETE", path: "/core/organizations/{org_id}/tokens/{token_id}", args: ["path:org_id","path:token_id"], pathParams: ["org_id","token_id"] },
-  "core.tokens.createBrowserToken": { method: "POST", path: "/core/tokens/browser", args: ["body"], pathParams: [] },
+  "core.tokens.createBrowserToken": { method: "POST", path: "/core/tokens/browser", args: ["body"], pathParams: [], body: true },
   "core.billing.tokenBalance": { method: "GET", path: "/core/tokens/balance", args: ["query:org_id"], pathParams: [] },
   "infra.kv.get": { method: "GET", path: "/infra/kv/{key}", args: ["path:key"], pathParams: ["key"] },
-  "infra.kv.set": { method: "PUT", path: "/infra/kv/{key}", args: ["path:key","body:value","body"], pathParams: ["key"] },
+  "infra.kv.set": { method: "PUT", path: "/infra/kv/{key}", args: ["path:key","body:value","body"], pathParams: ["key"], body: true },
   "infra.kv.delete": { method: "DELETE", path: "/infra/kv/{key}", args: ["path:key"], pathParams: ["key"] },
-  "infra.kv.increment": { method: "POST", path: "/infra/kv/{key}/increment", args: ["path:key","body"], pathParams: ["key"] },
+  "infra.kv.increment": { method: "POST", path: "/infra/kv/{key}/increment", args: ["path:key","body"], pathParams: ["key"], body: true },
   "infra.kv.scan": { method: "GET", path: "/infra/kv", args: ["query"], pathParams: [] },
-  "infra.kv.batch": { method: "POST", path: "/infra/kv", args: ["body:ops"], pathParams: [] },
-  "infra.channels.publish": { method: "POST", path: "/infra/channels/{channel}/publish", args: ["path:channel","body"], pathParams: ["channel"] },
+  "infra.kv.batch": { method: "POST", path: "/infra/kv", args: ["body:ops"], pathParams: [], body: true },
+  "infra.channels.publish": { method: "POST", path: "/infra/channels/{channel}/publish", args: ["path:channel","body"], pathParams: ["channel"], body: true },
   "infra.channels.subscribe": { method: "GET", path: "/infra/channels/{channel}/subscribe", args: ["path:channel"], pathParams: ["channel"], stream: true },
 };
 

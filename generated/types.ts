@@ -1619,6 +1619,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "INVALID_REQUEST",
+                 *         "message": "The request is malformed or breaks a constraint; `details` lists each field.",
+                 *         "docs": "/docs#section/Errors/INVALID_REQUEST",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1629,6 +1639,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "UNAUTHORIZED",
+                 *         "message": "No credential, or one that is invalid, expired or revoked.",
+                 *         "docs": "/docs#section/Errors/UNAUTHORIZED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1639,6 +1659,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "INSUFFICIENT_TOKENS",
+                 *         "message": "The organization's token balance is spent; top it up.",
+                 *         "docs": "/docs#section/Errors/INSUFFICIENT_TOKENS",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1649,6 +1679,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "FORBIDDEN",
+                 *         "message": "The credential is valid but lacks the scope or the kind this operation needs.",
+                 *         "docs": "/docs#section/Errors/FORBIDDEN",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1659,6 +1699,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "NOT_FOUND",
+                 *         "message": "No such object, or it belongs to another organization or project.",
+                 *         "docs": "/docs#section/Errors/NOT_FOUND",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1669,6 +1719,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "CONFLICT",
+                 *         "message": "The request conflicts with the current state (existing key, taken slug, non-numeric value…).",
+                 *         "docs": "/docs#section/Errors/CONFLICT",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1679,6 +1739,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "PAYLOAD_TOO_LARGE",
+                 *         "message": "The body or a value is larger than allowed (values: 256 KB serialized).",
+                 *         "docs": "/docs#section/Errors/PAYLOAD_TOO_LARGE",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1689,6 +1759,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "UNSUPPORTED_MEDIA_TYPE",
+                 *         "message": "The body is not `application/json`.",
+                 *         "docs": "/docs#section/Errors/UNSUPPORTED_MEDIA_TYPE",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1700,6 +1780,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "RATE_LIMITED",
+                 *         "message": "Too many requests for this credential; wait `Retry-After` seconds.",
+                 *         "docs": "/docs#section/Errors/RATE_LIMITED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -1710,6 +1800,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "SERVICE_UNAVAILABLE",
+                 *         "message": "A storage service is unreachable; retry shortly.",
+                 *         "docs": "/docs#section/Errors/SERVICE_UNAVAILABLE",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };

@@ -102,7 +102,7 @@ export const Session = registry.register(
 const cookieHeader = {
   'Set-Cookie': {
     description: 'The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax).',
-    schema: { type: 'string' as const, example: 'better-auth.session_token=st_9fJ2…; Path=/; HttpOnly; SameSite=Lax' },
+    schema: { type: 'string' as const, example: 'better-auth.session_token=st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2; Path=/; HttpOnly; SameSite=Lax' },
   },
   'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
 };

@@ -261,10 +261,19 @@ const ERROR_RESPONSES = {
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
 for (const [status, [name, description]] of Object.entries(ERROR_RESPONSES)) {
+  // Each response's example carries the first code of its status, so mocks answer consistently.
+  const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => String(ERROR_CODES[c]) === status);
   registry.registerComponent('responses', name, {
     description,
     headers: status === '429' ? { ...baseHeaders, 'Retry-After': ref('Retry-After') } : baseHeaders,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/Error' },
+        example: {
+          error: { code, message: description, docs: `/docs#section/Errors/${code}`, request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
+        },
+      },
+    },
   });
 }
 

@@ -115,7 +115,7 @@ export function generateSdk(doc: Json, header: string): string {
       const stream = Boolean(op.responses?.['200']?.content?.['text/event-stream']);
       table.push(
         `  ${JSON.stringify(sdk.method)}: { method: ${JSON.stringify(verb.toUpperCase())}, path: ${JSON.stringify(path)}, ` +
-          `args: ${JSON.stringify(sdk.args)}, pathParams: ${JSON.stringify(pathParams)}${stream ? ', stream: true' : ''} },`,
+          `args: ${JSON.stringify(sdk.args)}, pathParams: ${JSON.stringify(pathParams)}${op.requestBody ? ', body: true' : ''}${stream ? ', stream: true' : ''} },`,
       );
       if (sdk.static) {
         statics.push(

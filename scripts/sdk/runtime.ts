@@ -15,6 +15,8 @@ interface OperationSpec {
   path: string;
   args: readonly ArgSpec[];
   pathParams: readonly string[];
+  /** The operation takes a JSON body (sent as `{}` when every field is optional and none is given). */
+  body?: boolean;
   stream?: boolean;
 }
 
@@ -134,7 +136,7 @@ function invoke(fc: Client<any>, op: OperationSpec, args: unknown[], signal?: Ab
       else if (arg !== undefined) (body ??= {})[name] = arg;
     }
   });
-  if (op.method !== 'GET' && op.method !== 'DELETE' && body === undefined) body = {};
+  if (op.body && op.method !== 'DELETE' && body === undefined) body = {};
   return fc.request(op.method as any, op.path as any, {
     params: { path, query },
     body,
