@@ -5,7 +5,10 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { platformMigration } from './platform.ts';
 
-export function migrations(_dialect: Dialect): Record<string, Migration> {
-  return {};
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_platform': platformMigration(dialect),
+  };
 }

@@ -1,0 +1,192 @@
+/**
+ * Authentication: finds the credential of a request, proves it, and checks that the operation
+ * accepts its kind (`x-credentials`). No credential, or one that is invalid, expired or revoked,
+ * is a 401; a valid credential of a kind the operation does not take is a 403.
+ *
+ * Where a credential may come from, in order: `Authorization: Bearer`, `X-Api-Key`, the `token`
+ * query parameter (only on operations that declare `browserQuery`), the session cookie.
+ * `sk_live_`/`sk_test_` are API tokens, `bt_` browser tokens, anything else a session token.
+ *
+ * @module server/auth/identify
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { AuthContext, Locals } from '../context.ts';
+import type { Db } from '../db/index.ts';
+import { ApiError } from '../errors.ts';
+import type { CredentialKind, OperationInfo } from '../spec.ts';
+import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
+import type { Auth } from './better-auth.ts';
+import { SESSION_COOKIE } from './better-auth.ts';
+import { BROWSER_PREFIX, type BrowserTokens } from './browser-tokens.ts';
+import { parseScopes } from './scopes.ts';
+
+export interface IdentifyDeps {
+  db: Db;
+  auth: Auth;
+  browser: BrowserTokens;
+}
+
+type Carrier = 'bearer' | 'header' | 'query' | 'cookie';
+
+interface Found {
+  value: string;
+  carrier: Carrier;
+}
+
+/** `last_used_at` is written at most this often per token, to keep reads from becoming writes. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function findCredential(req: Request, op: OperationInfo): Found | 'malformed' | null {
+  const authorization = req.get('authorization');
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match ? { value: match[1], carrier: 'bearer' } : 'malformed';
+  }
+  const apiKey = req.get('x-api-key');
+  if (apiKey !== undefined) return apiKey.trim() ? { value: apiKey.trim(), carrier: 'header' } : 'malformed';
+  if (op.credentials.includes('browserQuery') && typeof req.query.token === 'string') {
+    return { value: req.query.token, carrier: 'query' };
+  }
+  const cookie = cookieValue(req.get('cookie'), SESSION_COOKIE);
+  return cookie ? { value: cookie, carrier: 'cookie' } : null;
+}
+
+/**
+ * The request's session credential as better-auth reads it (a bearer header or the cookie), for
+ * the Auth handlers that call `auth.api.*` after `identify` has proven it.
+ */
+export function sessionHeaders(value: string, carrier: Carrier): Headers {
+  return new Headers(carrier === 'cookie' ? { cookie: `${SESSION_COOKIE}=${value}` } : { authorization: `Bearer ${value}` });
+}
+
+/** The session credential of a request (see {@link sessionHeaders}). */
+export function requestSessionHeaders(req: Request, op: OperationInfo): Headers {
+  const found = findCredential(req, op);
+  if (!found || found === 'malformed') throw unauthorized('This operation needs a session.');
+  return sessionHeaders(found.value, found.carrier);
+}
+
+const unauthorized = (message: string) => new ApiError('UNAUTHORIZED', message);
+
+interface TokenRow {
+  id: string;
+  org_id: string;
+  project_id: string | null;
+  mode: TokenMode;
+  scopes: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A usable API token row, or null when missing, revoked or expired. */
+async function liveToken(db: Db, column: 'secret_hash' | 'id', value: string): Promise<TokenRow | null> {
+  const row = (await db.kysely
+    .selectFrom('api_token')
+    .select(['id', 'org_id', 'project_id', 'mode', 'scopes', 'last_used_at', 'expires_at', 'revoked_at'])
+    .where(column, '=', value)
+    .executeTakeFirst()) as TokenRow | undefined;
+  const now = new Date().toISOString();
+  if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return null;
+  return row;
+}
+
+async function touch(db: Db, row: TokenRow): Promise<void> {
+  const now = Date.now();
+  if (row.last_used_at && now - Date.parse(row.last_used_at) < LAST_USED_GRANULARITY_MS) return;
+  const cutoff = new Date(now - LAST_USED_GRANULARITY_MS).toISOString();
+  await db.kysely
+    .updateTable('api_token')
+    .set({ last_used_at: new Date(now).toISOString() })
+    .where('id', '=', row.id)
+    // Several concurrent requests: only the first of the minute writes.
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', cutoff)]))
+    .execute();
+}
+
+function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): AuthContext {
+  return {
+    type: type === 'browser_token' ? type : row.project_id ? 'project_token' : 'org_token',
+    userId: null,
+    orgId: row.org_id,
+    projectId: row.project_id,
+    mode: row.mode,
+    scopes,
+    tokenId: row.id,
+    sessionId: null,
+  };
+}
+
+async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthContext; kind: CredentialKind }> {
+  const { value, carrier } = found;
+  if (carrier === 'query' && !value.startsWith(BROWSER_PREFIX)) {
+    throw unauthorized('Only a browser token (bt_…) may be passed in the token query parameter.');
+  }
+  if (isApiTokenSecret(value)) {
+    const row = await liveToken(deps.db, 'secret_hash', hashSecret(value));
+    if (!row) throw unauthorized('The API token is invalid, expired or revoked.');
+    await touch(deps.db, row);
+    return { ctx: fromToken(row, parseScopes(row.scopes), 'org_token'), kind: 'apiKey' };
+  }
+  if (value.startsWith(BROWSER_PREFIX)) {
+    const claims = await deps.browser.verify(value);
+    if (!claims) throw unauthorized('The browser token is invalid or expired.');
+    // The parent is checked on every request: revoking it ends its browser tokens at once.
+    const parent = await liveToken(deps.db, 'id', claims.tokenId);
+    if (!parent || parent.org_id !== claims.orgId) throw unauthorized('The API token this browser token came from is revoked or expired.');
+    await touch(deps.db, parent);
+    return { ctx: fromToken(parent, claims.scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
+  }
+  const headers = sessionHeaders(value, carrier);
+  const session = await deps.auth.api.getSession({ headers, query: { disableCookieCache: true } }).catch((err: unknown) => {
+    // better-auth answers a malformed token with an APIError: that is an invalid credential.
+    if (err && typeof err === 'object' && 'statusCode' in err) return null;
+    throw err;
+  });
+  if (!session) throw unauthorized('The session is invalid or has ended; sign in again.');
+  return {
+    ctx: {
+      type: 'session',
+      userId: session.user.id,
+      orgId: null,
+      projectId: null,
+      mode: 'live',
+      scopes: [],
+      tokenId: null,
+      sessionId: session.session.id,
+    },
+    kind: 'session',
+  };
+}
+
+const KIND_NAMES: Record<CredentialKind, string> = {
+  session: 'a session token',
+  apiKey: 'an API token',
+  browser: 'a browser token',
+  browserQuery: 'a browser token in the query',
+};
+
+/** Middleware for one operation: leaves the proven credential on `res.locals.auth`. */
+export function identify(op: OperationInfo, deps: IdentifyDeps) {
+  return async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    if (op.credentials.length === 0) return next();
+    const found = findCredential(req, op);
+    if (found === null) throw unauthorized('This operation needs a credential: Authorization: Bearer <token>, X-Api-Key, or the session cookie.');
+    if (found === 'malformed') throw unauthorized('The Authorization header must be "Bearer <token>".');
+    const { ctx, kind } = await prove(deps, found);
+    if (!op.credentials.includes(kind)) {
+      const accepted = op.credentials.map((k) => KIND_NAMES[k]).join(' or ');
+      throw new ApiError('FORBIDDEN', `${op.operationId} does not accept ${KIND_NAMES[kind]}; use ${accepted}.`);
+    }
+    res.locals.auth = ctx;
+    next();
+  };
+}

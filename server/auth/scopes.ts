@@ -1,0 +1,37 @@
+/**
+ * Scope matching. `*` grants everything; `resource:*` grants every action on that resource.
+ * A required scope of `*` (deleting an organization) is met only by `*` itself.
+ *
+ * @module server/auth/scopes
+ */
+import { operationsById } from '../spec.ts';
+
+/** Whether `held` grants `required`. A `resource:*` requirement needs `resource:*` or `*`. */
+export function hasScope(held: readonly string[], required: string): boolean {
+  if (held.includes('*')) return true;
+  if (required === '*') return false;
+  if (held.includes(required)) return true;
+  const resource = required.split(':')[0];
+  return held.includes(`${resource}:*`);
+}
+
+/** The requested scopes that `held` does not grant (empty: all granted). */
+export function missingScopes(held: readonly string[], requested: readonly string[]): string[] {
+  return requested.filter((s) => !hasScope(held, s));
+}
+
+/**
+ * Platform scopes, what an organization token (no project) may carry: the resources of the
+ * scopes the document requires on `/core/…` operations (orgs, projects, tokens, billing).
+ */
+const PLATFORM_RESOURCES = new Set(
+  [...operationsById.values()].filter((op) => op.path.startsWith('/core/') && op.scope && op.scope !== '*').map((op) => op.scope!.split(':')[0]),
+);
+
+export function isPlatformScope(scope: string): boolean {
+  return scope === '*' || PLATFORM_RESOURCES.has(scope.split(':')[0]);
+}
+
+export function parseScopes(json: string): string[] {
+  return JSON.parse(json) as string[];
+}

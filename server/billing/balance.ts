@@ -1,0 +1,80 @@
+/**
+ * An organization's token balance, in integer microtokens (1 token = 1,000,000 μt): a monthly
+ * included allowance, spent first, and top-ups. Every change is one SQL statement, so concurrent
+ * requests and several instances can neither lose nor double-spend a microtoken.
+ *
+ * @module server/billing/balance
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+
+export interface Balance {
+  includedRemaining: number;
+  topupBalance: number;
+}
+
+/** The monthly allowance (env `SAASIGNAL_INCLUDED_MICROTOKENS`, default 5,000,000 μt = 5 tokens). */
+export function includedAllowance(): number {
+  const value = Number(process.env.SAASIGNAL_INCLUDED_MICROTOKENS);
+  return Number.isSafeInteger(value) && value >= 0 ? value : 5_000_000;
+}
+
+/** `YYYY-MM` in UTC: the billing period, compared as text. */
+export function currentPeriod(now = new Date()): string {
+  return now.toISOString().slice(0, 7);
+}
+
+/**
+ * Refills the allowance when the month has changed. The `period <` guard makes the refill happen
+ * once per month, however many requests race to do it.
+ */
+export async function refreshPeriod(db: Db, orgId: string, allowance = includedAllowance()): Promise<void> {
+  const period = currentPeriod();
+  await db.kysely
+    .updateTable('organization')
+    .set({ included_remaining: allowance, included_period: period })
+    .where('id', '=', orgId)
+    .where('included_period', '<', period)
+    .execute();
+}
+
+/**
+ * Spends `price` μt: from the allowance first, then from top-ups. One UPDATE whose WHERE clause
+ * checks the sum, so it either takes exactly `price` or nothing (returns false: insufficient).
+ * Both SET expressions read the row as it was before the update (SQL semantics on both dialects).
+ */
+export async function charge(db: Db, orgId: string, price: number, allowance = includedAllowance()): Promise<boolean> {
+  if (price === 0) return true;
+  await refreshPeriod(db, orgId, allowance);
+  const p = sql.lit(price);
+  const result = await db.kysely
+    .updateTable('organization')
+    .set({
+      included_remaining: sql`CASE WHEN included_remaining >= ${p} THEN included_remaining - ${p} ELSE 0 END`,
+      topup_balance: sql`CASE WHEN included_remaining >= ${p} THEN topup_balance ELSE topup_balance - (${p} - included_remaining) END`,
+    })
+    .where('id', '=', orgId)
+    .where(sql<boolean>`included_remaining + topup_balance >= ${p}`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Adds top-up microtokens; false when there is no such organization. */
+export async function topUp(db: Db, orgId: string, microtokens: number): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('organization')
+    .set({ topup_balance: sql`topup_balance + ${sql.lit(microtokens)}` })
+    .where('id', '=', orgId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function readBalance(db: Db, orgId: string, allowance = includedAllowance()): Promise<Balance | null> {
+  await refreshPeriod(db, orgId, allowance);
+  const row = await db.kysely
+    .selectFrom('organization')
+    .select(['included_remaining', 'topup_balance'])
+    .where('id', '=', orgId)
+    .executeTakeFirst();
+  return row ? { includedRemaining: Number(row.included_remaining), topupBalance: Number(row.topup_balance) } : null;
+}

@@ -1,0 +1,43 @@
+/**
+ * Metering: charges a metered operation (`x-price-microtokens`, or for a batch the sum of
+ * `x-price-microtokens-by-op` over its ops) after authentication and validation, before the
+ * handler runs. The charge is announced in `X-Microtokens-Used` on whatever answer follows, so the
+ * balance drops by exactly the sum of the headers. Test-mode credentials are never charged.
+ *
+ * @module server/billing/meter
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Locals } from '../context.ts';
+import type { Db } from '../db/index.ts';
+import { ApiError } from '../errors.ts';
+import type { OperationInfo } from '../spec.ts';
+import { charge } from './balance.ts';
+
+export const USED_HEADER = 'X-Microtokens-Used';
+
+/** The price of this request in μt, or null when the operation is not metered. */
+export function priceOf(op: OperationInfo, body: unknown): number | null {
+  if (op.priceByOp) {
+    const ops = (body as { ops?: { op: string }[] } | undefined)?.ops ?? [];
+    return ops.reduce((sum, o) => sum + (op.priceByOp![o.op] ?? 0), 0);
+  }
+  return op.price;
+}
+
+export function meter(op: OperationInfo, db: Db, allowance: () => number) {
+  return async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    const price = priceOf(op, req.body);
+    if (price === null) return next();
+    const auth = res.locals.auth;
+    if (auth.mode === 'test') {
+      res.setHeader(USED_HEADER, '0');
+      return next();
+    }
+    if (!(await charge(db, auth.orgId!, price, allowance()))) {
+      res.setHeader(USED_HEADER, '0');
+      throw new ApiError('INSUFFICIENT_TOKENS', `This call costs ${price} μt and the organization's balance is lower. Top it up to continue.`);
+    }
+    res.setHeader(USED_HEADER, String(price));
+    next();
+  };
+}
