@@ -5,10 +5,12 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_platform': platformMigration(dialect),
+    '0002_kv': kvMigration(dialect),
   };
 }
