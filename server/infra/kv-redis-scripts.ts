@@ -1,0 +1,165 @@
+/**
+ * The Lua scripts of the Redis KV store: each store operation is one script, so it runs
+ * atomically inside Redis (no read in JavaScript followed by a write).
+ *
+ * Layout of one namespace `<prefix>kv:<project>:<mode>:`
+ * - `v:<key>`: a hash `{ v: JSON text, e: expiry in epoch ms (absent: never) }`, with the same
+ *   expiry set natively (PEXPIREAT) so Redis reclaims it;
+ * - `idx`: a sorted set of every key (score 0), scanned with ZRANGEBYLEX: the cost of a scan
+ *   depends on this namespace only;
+ * - `exp`: a sorted set of keys with an expiry (score = expiry), to clean `idx`;
+ * and one global `<prefix>kv:sweep` sorted set: namespace -> its earliest expiry.
+ *
+ * Expiry is decided by the server's clock (`now` argument), and also by Redis natively: a key is
+ * absent as soon as either says it expired. Scripts build the data key names of scanned members
+ * themselves, so this targets a standalone Redis (not Redis Cluster).
+ *
+ * @module server/infra/kv-redis-scripts
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** A Lua script run by SHA, loaded on first use (and again after a Redis restart). */
+export class Script {
+  readonly sha: string;
+  constructor(readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!/NOSCRIPT/.test((error as Error).message)) throw error;
+      return redis.eval(this.lua, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** A live value, or false: present and not past its expiry by the server's clock. */
+const LIVE = `
+local function live(v, e, now)
+  return v and (not e or tonumber(e) > now)
+end
+`;
+
+/** Writes a value and indexes it (shared by set and by increment on create). */
+const WRITE = `
+local function write(data, idx, exp, sweep, key, json, expiresAt, ns)
+  redis.call('DEL', data)
+  if expiresAt == '' then
+    redis.call('HSET', data, 'v', json)
+    redis.call('ZREM', exp, key)
+  else
+    redis.call('HSET', data, 'v', json, 'e', expiresAt)
+    redis.call('PEXPIREAT', data, expiresAt)
+    redis.call('ZADD', exp, expiresAt, key)
+    redis.call('ZADD', sweep, 'LT', expiresAt, ns)
+  end
+  redis.call('ZADD', idx, 0, key)
+end
+`;
+
+/** KEYS: data, idx, exp, sweep. ARGV: key, json, expiresAt|'', ifNotExists 1|0, now, ns. Returns 1, or 0 on conflict. */
+export const SET = new Script(`${LIVE}${WRITE}
+local r = redis.call('HMGET', KEYS[1], 'v', 'e')
+if ARGV[4] == '1' and live(r[1], r[2], tonumber(ARGV[5])) then return 0 end
+write(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[6])
+return 1
+`);
+
+/** KEYS: data, idx, exp. ARGV: key, now. Returns 1 if a live key was deleted. */
+export const DELETE = new Script(`${LIVE}
+local r = redis.call('HMGET', KEYS[1], 'v', 'e')
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if live(r[1], r[2], tonumber(ARGV[2])) then return 1 end
+return 0
+`);
+
+/**
+ * KEYS: data, idx, exp, sweep. ARGV: key, delta, deltaJson, expiresAt|'', now, ns.
+ * Returns {'ok', json, expiresAt|''} | {'nan'} | {'overflow'}. Arithmetic is on doubles, as in
+ * JavaScript; %.17g prints any double so that it parses back to the same double.
+ */
+export const INCREMENT = new Script(`${LIVE}${WRITE}
+local r = redis.call('HMGET', KEYS[1], 'v', 'e')
+if not live(r[1], r[2], tonumber(ARGV[5])) then
+  write(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4], ARGV[6])
+  return {'ok', ARGV[3], ARGV[4]}
+end
+-- Stored JSON text: only a JSON number starts with '-' or a digit.
+if not string.match(r[1], '^%-?%d') then return {'nan'} end
+local sum = tonumber(r[1]) + tonumber(ARGV[2])
+if sum ~= sum or sum == math.huge or sum == -math.huge then return {'overflow'} end
+local json = string.format('%.17g', sum)
+redis.call('HSET', KEYS[1], 'v', json)
+return {'ok', json, r[2] or ''}
+`);
+
+/**
+ * KEYS: idx, exp. ARGV: data key prefix, min, max (ZRANGEBYLEX bounds), limit, now.
+ * Returns up to limit+1 live keys in byte order; index entries of keys that are gone
+ * (expired natively) are removed on the way.
+ */
+export const SCAN = new Script(`${LIVE}
+local out, min, limit, now = {}, ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
+local batch = 256
+while #out <= limit do
+  local members = redis.call('ZRANGEBYLEX', KEYS[1], min, ARGV[3], 'LIMIT', 0, batch)
+  for _, m in ipairs(members) do
+    local r = redis.call('HMGET', ARGV[1] .. m, 'v', 'e')
+    if live(r[1], r[2], now) then
+      out[#out + 1] = m
+      if #out > limit then break end
+    elseif not r[1] then
+      redis.call('ZREM', KEYS[1], m)
+      redis.call('ZREM', KEYS[2], m)
+    end
+    min = '(' .. m
+  end
+  if #members < batch then break end
+end
+return out
+`);
+
+/**
+ * KEYS: sweep. ARGV: namespace key prefix ('<prefix>kv:'), now, max namespaces, max keys each.
+ * Removes expired keys (data, idx, exp) of namespaces whose earliest expiry has passed, then
+ * records each one's next expiry. Returns {keys removed, namespaces processed}.
+ */
+export const SWEEP = new Script(`
+local now, removed = tonumber(ARGV[2]), 0
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+for _, ns in ipairs(due) do
+  local base = ARGV[1] .. ns .. ':'
+  local idx, exp = base .. 'idx', base .. 'exp'
+  local gone = redis.call('ZRANGEBYSCORE', exp, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+  for _, m in ipairs(gone) do
+    redis.call('DEL', base .. 'v:' .. m)
+    redis.call('ZREM', idx, m)
+    redis.call('ZREM', exp, m)
+    removed = removed + 1
+  end
+  local nxt = redis.call('ZRANGE', exp, 0, 0, 'WITHSCORES')
+  if nxt[2] then redis.call('ZADD', KEYS[1], nxt[2], ns) else redis.call('ZREM', KEYS[1], ns) end
+end
+return {removed, #due}
+`);
+
+/**
+ * KEYS: idx, exp, sweep. ARGV: data key prefix, ns, batch. Deletes up to `batch` keys of a
+ * namespace; when none are left, its index and sweep entry too. Returns how many were deleted.
+ */
+export const DELETE_NAMESPACE = new Script(`
+local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+for _, m in ipairs(members) do
+  redis.call('DEL', ARGV[1] .. m)
+  redis.call('ZREM', KEYS[1], m)
+end
+if #members == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('ZREM', KEYS[3], ARGV[2])
+end
+return #members
+`);
