@@ -49,6 +49,21 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
 
 const operations: OperationDef[] = [];
 
+/**
+ * Errors an operation can answer because of what it is, whatever its tag file lists: every
+ * operation is rate limited (429); one with credentials can refuse them (401) or their kind or
+ * scope (403); one with a body can find it too large (413) or not JSON (415); a metered one can
+ * find the balance spent (402). The server's response validation rejects an undocumented status,
+ * so they are added here rather than remembered per operation. Names: spec/common.ts responses.
+ */
+function impliedErrors(def: OperationDef): Record<string, { $ref: string }> {
+  const statuses: [number, string][] = [[429, 'RateLimited']];
+  if (def.credentials?.length) statuses.push([401, 'Unauthorized'], [403, 'Forbidden']);
+  if (def.request?.body) statuses.push([413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']);
+  if (def.price !== undefined || def.priceByOp) statuses.push([402, 'InsufficientTokens']);
+  return Object.fromEntries(statuses.map(([status, name]) => [String(status), { $ref: `#/components/responses/${name}` }]));
+}
+
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
   const { credentials, scope, scopeByOp, price, priceByOp, sdk, description, ...route } = def;
@@ -74,6 +89,7 @@ export function defineOperation(def: OperationDef): void {
   operations.push(def);
   registry.registerPath({
     ...route,
+    responses: { ...impliedErrors(def), ...route.responses },
     description: [description, ...notes].filter(Boolean).join('\n\n'),
     ...(security ? { security } : { security: [] }),
     'x-scope': scope ?? null,
