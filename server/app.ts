@@ -1,0 +1,140 @@
+/**
+ * The Express app factory. Every request goes through the same pipeline:
+ *
+ *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB) -> OpenAPI validation
+ *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
+ *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
+ *
+ * Routes are not written by hand: each operation of the document is mounted at its path with the
+ * handler of the same operationId, and a missing handler stops the app from starting.
+ *
+ * @module server/app
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Redis } from 'ioredis';
+import { authorize } from './auth/authorize.ts';
+import { createAuth } from './auth/better-auth.ts';
+import { browserTokens } from './auth/browser-tokens.ts';
+import { identify } from './auth/identify.ts';
+import { sharedSecret } from './auth/secrets.ts';
+import { includedAllowance } from './billing/balance.ts';
+import { meter } from './billing/meter.ts';
+import type { Handlers } from './context.ts';
+import { type Db, openDb } from './db/index.ts';
+import { contentType } from './http/content-type.ts';
+import { cors } from './http/cors.ts';
+import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
+import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import { requestId } from './http/request-id.ts';
+import { createInfra, type InfraOptions } from './infra/index.ts';
+import { closeRedis, connectRedis } from './infra/redis-client.ts';
+import { platformHandlers } from './platform/index.ts';
+import { ApiError } from './errors.ts';
+import { document, operationsById } from './spec.ts';
+
+export interface AppOptions {
+  /** SQLite file (default `./data/saasignal.db`, `:memory:` in tests) or `postgres://…`. */
+  dbUrl?: string;
+  /** `redis://…`: KV, channels and rate-limit counters shared by every instance. */
+  redisUrl?: string;
+  /** Validate every JSON response against the document (tests turn it on). */
+  validateResponses?: boolean;
+  /** Monthly included allowance in μt (default `SAASIGNAL_INCLUDED_MICROTOKENS` or 5,000,000). */
+  includedMicrotokens?: number;
+  /** Browser-token signing secret (default `SAASIGNAL_JWT_SECRET`, else generated once and stored). */
+  jwtSecret?: string;
+  rateLimit?: Omit<RateLimitOptions, 'redis'>;
+  /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
+  infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
+  /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
+  docsDir?: string;
+  log?: Logger;
+}
+
+export interface App {
+  app: Express;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** The body limit: values are at most 256 KB, a batch of small ones fits comfortably. */
+const BODY_LIMIT = '1mb';
+
+export async function createApp(options: AppOptions = {}): Promise<App> {
+  const db = await openDb({ url: options.dbUrl });
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const allowance = () => options.includedMicrotokens ?? includedAllowance();
+    const [jwtSecret, authSecret] = await Promise.all([
+      sharedSecret(db, 'browser-token-key', options.jwtSecret ?? process.env.SAASIGNAL_JWT_SECRET),
+      sharedSecret(db, 'better-auth-secret', process.env.BETTER_AUTH_SECRET),
+    ]);
+    const auth = createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret });
+    const browser = browserTokens(jwtSecret);
+
+    const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl });
+    opened.push(infra);
+    let redis: Redis | undefined;
+    if (options.redisUrl) {
+      const connection = await connectRedis(options.redisUrl);
+      redis = connection;
+      opened.push({ close: () => closeRedis(connection) });
+    }
+    const limiters = createRateLimiters({ ...options.rateLimit, redis });
+
+    const handlers: Handlers = {
+      ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
+      ...infra.handlers,
+    };
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(requestId, cors);
+    app.get('/openapi.json', (_req, res) => {
+      res.json(document);
+    });
+    if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
+    const jsonBody = (req: express.Request) => req.method !== 'GET' && req.method !== 'HEAD' && Boolean(req.is('application/json'));
+    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }));
+    app.use(
+      OpenApiValidator.middleware({
+        // A copy: the validator annotates the document it is given.
+        apiSpec: structuredClone(document),
+        validateRequests: true,
+        validateResponses: options.validateResponses ?? false,
+        // Credentials are checked by identify/authorize, which know our token kinds.
+        validateSecurity: false,
+        // The document is checked by `npm run check` (Redocly); skip re-validating it on every start.
+        validateApiSpec: false,
+      }),
+    );
+
+    for (const op of operationsById.values()) {
+      const handler = handlers[op.operationId];
+      if (!handler) throw new Error(`No handler for operation ${op.operationId} (${op.method.toUpperCase()} ${op.path})`);
+      const chain: RequestHandler[] =
+        op.credentials.length === 0
+          ? [limiters.perIp]
+          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), meter(op, db, allowance)];
+      app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...chain, handler as RequestHandler);
+    }
+
+    app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
+    app.use(errorHandler({ log: options.log ?? consoleLogger, strict: options.validateResponses ?? false }));
+
+    return {
+      app,
+      db,
+      async close() {
+        for (const resource of opened.reverse()) await resource.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    for (const resource of opened.reverse()) await resource.close().catch(() => {});
+    await db.close();
+    throw err;
+  }
+}

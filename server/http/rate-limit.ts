@@ -1,0 +1,83 @@
+/**
+ * Rate limits per credential (express-rate-limit, IETF draft-8 `RateLimit` headers, `Retry-After`
+ * on 429): live tokens and sessions get a generous per-minute budget, test tokens 100 requests
+ * per hour, and the public sign-up/sign-in routes a per-IP budget. Counters live in memory, or in
+ * Redis when one is configured, so that several instances share them.
+ *
+ * @module server/http/rate-limit
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore } from 'rate-limit-redis';
+import type { Locals } from '../context.ts';
+import { ApiError } from '../errors.ts';
+
+export interface RateLimitOptions {
+  /** Requests per minute for live tokens and sessions (default `SAASIGNAL_RATE_LIMIT` or 600). */
+  livePerMinute?: number;
+  /** Requests per hour for test tokens (default 100, as documented). */
+  testPerHour?: number;
+  /** Sign-up/sign-in requests per minute per IP (default `SAASIGNAL_AUTH_RATE_LIMIT` or 60). */
+  authPerMinute?: number;
+  /** Shared counters; memory when absent. */
+  redis?: Redis;
+  /** Key prefix in Redis (tests use a unique one). */
+  redisPrefix?: string;
+}
+
+export interface RateLimiters {
+  /** For operations with a credential: picks the budget from the credential's mode. */
+  perCredential: RequestHandler;
+  /** For the public auth operations: per client IP. */
+  perIp: RequestHandler;
+}
+
+const envNumber = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+function credentialKey(req: Request, res: Response<unknown, Locals>): string {
+  const auth = res.locals.auth;
+  // Browser tokens spend their parent token's budget: minting more of them buys nothing.
+  if (auth?.tokenId) return `tok:${auth.tokenId}`;
+  if (auth?.userId) return `usr:${auth.userId}`;
+  return `ip:${ipKeyGenerator(req.ip ?? '')}`;
+}
+
+export function createRateLimiters(options: RateLimitOptions = {}): RateLimiters {
+  const prefix = options.redisPrefix ?? 'saasignal:rl:';
+  const store = (name: string): Store | undefined =>
+    options.redis
+      ? new RedisStore({
+          prefix: `${prefix}${name}:`,
+          sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as never,
+        })
+      : undefined;
+
+  const limiter = (name: string, limit: number, windowMs: number, keyGenerator: (req: Request, res: Response) => string) =>
+    rateLimit({
+      windowMs,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator,
+      store: store(name),
+      // Express-rate-limit has already set `Retry-After`; the error handler keeps it.
+      handler: (_req: Request, res: Response, next: NextFunction) => {
+        const retryAfter = res.getHeader('Retry-After');
+        next(new ApiError('RATE_LIMITED', `Too many requests for this credential: ${limit} per ${windowMs / 1000} s. Retry after ${retryAfter} s.`));
+      },
+    });
+
+  const live = limiter('live', options.livePerMinute ?? envNumber('SAASIGNAL_RATE_LIMIT', 600), 60_000, credentialKey as never);
+  const test = limiter('test', options.testPerHour ?? 100, 3_600_000, credentialKey as never);
+  const perIp = limiter('auth', options.authPerMinute ?? envNumber('SAASIGNAL_AUTH_RATE_LIMIT', 60), 60_000, (req) => ipKeyGenerator(req.ip ?? ''));
+
+  return {
+    perCredential: (req, res, next) => ((res.locals as Locals).auth?.mode === 'test' ? test : live)(req, res, next),
+    perIp,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The Auth operations: sign-up (user + default organization), sign-in, sign-out, get-session.
+ * Each calls better-auth's server API and reshapes its answer into the spec's `AuthResult` /
+ * `Session`; better-auth's session cookie is passed through as `Set-Cookie`.
+ *
+ * @module server/platform/accounts
+ */
+import type { Request, Response } from 'express';
+import { requestSessionHeaders } from '../auth/identify.ts';
+import type { Handlers, Locals } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { input, reply } from '../http/respond.ts';
+import { operationsById, type Schemas } from '../spec.ts';
+import type { PlatformDeps } from './deps.ts';
+import { createOrganization } from './organizations.ts';
+
+interface BetterAuthUser {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  createdAt: Date | string;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export const userOut = (u: BetterAuthUser): Schemas['User'] => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  email_verified: Boolean(u.emailVerified),
+  created_at: iso(u.createdAt),
+});
+
+/** better-auth's APIError, recognised by shape (its class lives in a transitive package). */
+function authStatus(err: unknown): { status: number; code: string; message: string } | null {
+  if (!err || typeof err !== 'object' || !('statusCode' in err)) return null;
+  const { statusCode, body } = err as { statusCode: number; body?: { code?: string; message?: string } };
+  return { status: statusCode, code: body?.code ?? '', message: body?.message ?? '' };
+}
+
+/** Only what better-auth records about a client; never the caller's cookies or authorization. */
+function clientHeaders(req: Request): Headers {
+  const headers = new Headers();
+  const userAgent = req.get('user-agent');
+  if (userAgent) headers.set('user-agent', userAgent);
+  return headers;
+}
+
+function passCookies(res: Response, headers: Headers): void {
+  for (const cookie of headers.getSetCookie()) res.append('Set-Cookie', cookie);
+}
+
+export function accountHandlers(deps: PlatformDeps): Handlers {
+  const { db, auth } = deps;
+
+  /** The organization sign-in reports: the oldest one the user owns. */
+  async function defaultOrgId(userId: string): Promise<string | null> {
+    const row = await db.kysely.selectFrom('organization').select('id').where('owner_id', '=', userId).orderBy('id').limit(1).executeTakeFirst();
+    return (row?.id as string | undefined) ?? null;
+  }
+
+  return {
+    async signUpEmail(req, res: Response<unknown, Locals>) {
+      const { body } = input(req, 'signUpEmail');
+      let result;
+      try {
+        result = await auth.api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true });
+      } catch (err) {
+        const failure = authStatus(err);
+        if (failure?.code.startsWith('USER_ALREADY_EXISTS')) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
+        if (failure && failure.status === 400) throw new ApiError('INVALID_REQUEST', failure.message || 'The sign-up request is invalid.');
+        throw err;
+      }
+      const { user, token } = result.response;
+      if (!token) throw new Error('better-auth signed the new user up without a session');
+      let org;
+      try {
+        org = await createOrganization(deps, { name: `${user.name.slice(0, 80)}'s organization`, ownerId: user.id });
+      } catch (err) {
+        // No account without its organization: undo the sign-up (sessions and accounts cascade).
+        await db.kysely.deleteFrom('user').where('id', '=', user.id).execute();
+        throw err;
+      }
+      passCookies(res, result.headers);
+      reply(res, 'signUpEmail', 200, { token, user: userOut(user), default_org_id: org.id });
+    },
+
+    async signInEmail(req, res: Response<unknown, Locals>) {
+      const { body } = input(req, 'signInEmail');
+      let result;
+      try {
+        result = await auth.api.signInEmail({ body: { email: body.email, password: body.password }, headers: clientHeaders(req), returnHeaders: true });
+      } catch (err) {
+        const failure = authStatus(err);
+        // Unknown email, wrong password, or an email better-auth would never have registered: one answer.
+        if (failure && (failure.status === 401 || failure.status === 400)) {
+          throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password.');
+        }
+        throw err;
+      }
+      const { user, token } = result.response;
+      passCookies(res, result.headers);
+      reply(res, 'signInEmail', 200, { token, user: userOut(user), default_org_id: await defaultOrgId(user.id) });
+    },
+
+    async signOut(req, res: Response<unknown, Locals>) {
+      const result = await auth.api.signOut({ headers: requestSessionHeaders(req, operationsById.get('signOut')!), returnHeaders: true });
+      passCookies(res, result.headers);
+      reply(res, 'signOut', 200, { success: true });
+    },
+
+    async getSession(req, res: Response<unknown, Locals>) {
+      const session = await auth.api.getSession({
+        headers: requestSessionHeaders(req, operationsById.get('getSession')!),
+        query: { disableCookieCache: true },
+      });
+      if (!session) throw new ApiError('UNAUTHORIZED', 'The session is invalid or has ended; sign in again.');
+      reply(res, 'getSession', 200, {
+        session: { id: session.session.id, expires_at: iso(session.session.expiresAt), created_at: iso(session.session.createdAt) },
+        user: userOut(session.user),
+      });
+    },
+  };
+}

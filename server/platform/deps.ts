@@ -1,0 +1,19 @@
+/**
+ * What the platform handlers need from the app: the database, accounts, browser-token signing,
+ * the infra layer's data removal, and the billing allowance.
+ *
+ * @module server/platform/deps
+ */
+import type { Auth } from '../auth/better-auth.ts';
+import type { BrowserTokens } from '../auth/browser-tokens.ts';
+import type { Db } from '../db/index.ts';
+
+export interface PlatformDeps {
+  db: Db;
+  auth: Auth;
+  browser: BrowserTokens;
+  /** Removes every KV key and channel of a project, in both modes (infra's `deleteProjectData`). */
+  deleteProjectData(projectId: string): Promise<void>;
+  /** The monthly included allowance in μt. */
+  allowance(): number;
+}

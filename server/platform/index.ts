@@ -1,0 +1,26 @@
+/**
+ * The platform operations (Auth, Organizations, Members, Projects, Tokens, Billing), by operationId.
+ *
+ * @module server/platform
+ */
+import type { Handlers } from '../context.ts';
+import { accountHandlers } from './accounts.ts';
+import { billingHandlers } from './billing.ts';
+import type { PlatformDeps } from './deps.ts';
+import { memberHandlers } from './members.ts';
+import { organizationHandlers } from './organizations.ts';
+import { projectHandlers } from './projects.ts';
+import { tokenHandlers } from './tokens.ts';
+
+export type { PlatformDeps } from './deps.ts';
+
+export function platformHandlers(deps: PlatformDeps): Handlers {
+  return {
+    ...accountHandlers(deps),
+    ...organizationHandlers(deps),
+    ...memberHandlers(deps),
+    ...projectHandlers(deps),
+    ...tokenHandlers(deps),
+    ...billingHandlers(deps),
+  };
+}
