@@ -492,7 +492,7 @@ export interface paths {
         put?: never;
         /**
          * Increment a value
-         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`.
+         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`, and so is a sum that would not be a finite number; either way nothing changes. An existing key keeps its expiry.
          *
          *     **Required scope:** `kv:write`.
          *
@@ -514,7 +514,7 @@ export interface paths {
         };
         /**
          * Scan keys
-         * @description Scan key names by prefix, in ascending order, a page at a time. The cursor is stable under concurrent writes.
+         * @description Scan key names by prefix, in ascending code point order, a page at a time. The cursor marks a position after the last key returned, so paging neither repeats nor skips keys while others are added or deleted (keys added behind the cursor are not seen). A `cursor` this API did not issue is a 400. Expired keys are never listed.
          *
          *     **Required scope:** `kv:read`.
          *
@@ -524,7 +524,7 @@ export interface paths {
         put?: never;
         /**
          * Batch operations
-         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own.
+         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch with 413 before any op runs.
          *
          *     **Required scope:** per op — `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`.
          *
@@ -1348,6 +1348,11 @@ export interface components {
             deleted: true;
         };
         /**
+         * @description Opaque scan cursor from a previous `next_cursor` (at most 2731 characters).
+         * @example c2Vzc2lvbjp1XzEyMw
+         */
+        KvCursor: string;
+        /**
          * @example {
          *       "value": {
          *         "userId": "u_123",
@@ -1398,10 +1403,10 @@ export interface components {
          *     }
          */
         ScanResult: {
-            /** @description Key names in ascending order (not values). */
+            /** @description Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order. */
             keys: components["schemas"]["Key"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            next_cursor: components["schemas"]["Cursor"] | null;
+            next_cursor: components["schemas"]["KvCursor"] | null;
         };
         /**
          * @example {
@@ -1444,8 +1449,7 @@ export interface components {
             value: unknown;
             ttl?: components["schemas"]["Ttl"];
             /**
-             * @description If `true`, fail with 409 `KEY_EXISTS` when the key already exists.
-             * @default false
+             * @description If `true`, this op answers `conflict` (and writes nothing) when the key already exists. Default `false`.
              * @example false
              */
             if_not_exists?: boolean;
@@ -2806,8 +2810,8 @@ export interface operations {
             query?: {
                 /** @description Key prefix to filter by (max 512 chars). Default: all keys. */
                 prefix?: string;
-                /** @description Opaque pagination cursor from a previous `next_cursor`. */
-                cursor?: components["schemas"]["Cursor"];
+                /** @description Opaque scan cursor from a previous `next_cursor` (at most 2731 characters). */
+                cursor?: components["schemas"]["KvCursor"];
                 /** @description Max keys per page (1–1000, default 100). */
                 limit?: number;
             };

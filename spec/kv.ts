@@ -3,8 +3,7 @@
  *
  * @module spec/kv
  */
-import {
-  orNull, errors, jsonBody, Key, meteredHeaders, ok, PREFIX_PATTERN, Timestamp, Ttl, Cursor, NextCursor } from './common.ts';
+import { errors, jsonBody, Key, meteredHeaders, ok, orNull, PREFIX_PATTERN, Timestamp, Ttl } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 /** Largest serialized value, in bytes (256 KB). */
@@ -43,6 +42,28 @@ export const KvDeleted = registry.register(
 );
 
 const IfNotExists = z.boolean().default(false).openapi({ description: 'If `true`, fail with 409 `KEY_EXISTS` when the key already exists.', example: false });
+/**
+ * The same flag without a schema default, for batch ops: a default inside one branch of the
+ * `oneOf` is written into the op while the validator tries that branch, so a `delete` op came
+ * out with `if_not_exists: false` and failed its own (strict) branch.
+ */
+const BatchIfNotExists = z.boolean().optional().openapi({
+  description: 'If `true`, this op answers `conflict` (and writes nothing) when the key already exists. Default `false`.',
+  example: false,
+});
+
+/**
+ * The scan cursor: base64url of the last key of the page. A key is at most 512 characters of up
+ * to 4 UTF-8 bytes each (2048 bytes), which is 2731 base64url characters, beyond the 1024 of the
+ * shared `Cursor`.
+ */
+export const KvCursor = registry.register(
+  'KvCursor',
+  z.string().min(1).max(2731).regex(/^[A-Za-z0-9_-]+$/).openapi({
+    description: 'Opaque scan cursor from a previous `next_cursor` (at most 2731 characters).',
+    example: 'c2Vzc2lvbjp1XzEyMw',
+  }),
+);
 
 export const SetValueRequest = registry.register(
   'SetValueRequest',
@@ -64,7 +85,10 @@ export const IncrementRequest = registry.register(
 export const ScanResult = registry.register(
   'ScanResult',
   z
-    .object({ keys: z.array(Key).openapi({ description: 'Key names in ascending order (not values).' }), next_cursor: NextCursor })
+    .object({
+      keys: z.array(Key).openapi({ description: 'Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order.' }),
+      next_cursor: orNull(KvCursor).openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),
+    })
     .openapi({ example: { keys: ['session:u_123', 'session:u_456'], next_cursor: null } }),
 );
 
@@ -75,7 +99,7 @@ const BatchGet = registry.register(
 const BatchSet = registry.register(
   'BatchSetOp',
   z
-    .strictObject({ op: z.literal('set'), key: Key, value: JsonValue, ttl: Ttl.optional(), if_not_exists: IfNotExists })
+    .strictObject({ op: z.literal('set'), key: Key, value: JsonValue, ttl: Ttl.optional(), if_not_exists: BatchIfNotExists })
     .openapi({ example: { op: 'set', key: 'session:new', value: { userId: 'u_456' }, ttl: 3600 } }),
 );
 const BatchDelete = registry.register(
@@ -187,7 +211,8 @@ defineOperation({
   summary: 'Increment a value',
   description:
     'Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). ' +
-    'A value that is not a number is a 409 `NOT_A_NUMBER`.',
+    'A value that is not a number is a 409 `NOT_A_NUMBER`, and so is a sum that would not be a finite number; ' +
+    'either way nothing changes. An existing key keeps its expiry.',
   credentials: ['apiKey'],
   scope: 'kv:write',
   price: 2,
@@ -202,14 +227,17 @@ defineOperation({
   operationId: 'scanKeys',
   tags,
   summary: 'Scan keys',
-  description: 'Scan key names by prefix, in ascending order, a page at a time. The cursor is stable under concurrent writes.',
+  description:
+    'Scan key names by prefix, in ascending code point order, a page at a time. The cursor marks a position after the ' +
+    'last key returned, so paging neither repeats nor skips keys while others are added or deleted (keys added behind ' +
+    'the cursor are not seen). A `cursor` this API did not issue is a 400. Expired keys are never listed.',
   credentials: ['apiKey', 'browser'],
   scope: 'kv:read',
   price: 5,
   request: {
     query: z.object({
       prefix: z.string().max(512).regex(PREFIX_PATTERN).optional().openapi({ description: 'Key prefix to filter by (max 512 chars). Default: all keys.', example: 'session:' }),
-      cursor: Cursor.optional(),
+      cursor: KvCursor.optional(),
       limit: z.number().int().min(1).max(1000).default(100).openapi({ description: 'Max keys per page (1–1000, default 100).', example: 50 }),
     }),
   },
@@ -223,7 +251,10 @@ defineOperation({
   operationId: 'batchOperations',
   tags,
   summary: 'Batch operations',
-  description: 'Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own.',
+  description:
+    'Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is ' +
+    'atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch ' +
+    'with 413 before any op runs.',
   credentials: ['apiKey'],
   scopeByOp: { get: 'kv:read', set: 'kv:write', delete: 'kv:write' },
   priceByOp: { get: 1, set: 2, delete: 1 },
