@@ -1,0 +1,98 @@
+/**
+ * KV and channels for the app: picks the backends (Redis when `redisUrl` is given, else the
+ * shared SQL database and in-process channels), and returns the handlers of their operations.
+ *
+ * @module server/infra
+ * @example
+ * const infra = await createInfra({ db, redisUrl: process.env.REDIS_URL });
+ * // mount infra.handlers; on project deletion: await infra.deleteProjectData(projectId)
+ */
+import type { Redis } from 'ioredis';
+import type { Handlers } from '../context.ts';
+import type { Db } from '../db/index.ts';
+import { channelHandlers } from './channel-handlers.ts';
+import { kvHandlers } from './kv-handlers.ts';
+import { createRedisKvStore } from './kv-redis-store.ts';
+import { createSqlKvStore } from './kv-sql-store.ts';
+import type { KvStore } from './kv-store.ts';
+import { createMemoryPubSub, type PubSub } from './pubsub.ts';
+import { closeRedis, connectRedis } from './redis-client.ts';
+import { createRedisPubSub } from './redis-pubsub.ts';
+import { guardService } from './unavailable.ts';
+
+export interface Infra {
+  handlers: Handlers;
+  /** Removes every key of a project, in both modes (project deletion). */
+  deleteProjectData(projectId: string): Promise<void>;
+  /** Stops the sweep, ends open event streams and closes Redis connections (not `db`). */
+  close(): Promise<void>;
+}
+
+export interface InfraOptions {
+  db: Db;
+  /** `redis://…`: KV and channel fan-out in Redis, shared by every instance. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel (default `ss:`). */
+  redisKeyPrefix?: string;
+  /** How often expired keys are reclaimed (default 60 s). */
+  sweepIntervalMs?: number;
+  /** Interval of the SSE `: keep-alive` comment (default 15 s). */
+  keepAliveMs?: number;
+}
+
+export async function createInfra(opts: InfraOptions): Promise<Infra> {
+  const connections: Redis[] = [];
+  let store: KvStore;
+  let pubsub: PubSub;
+  if (opts.redisUrl) {
+    const [commands, subscriber] = await Promise.all([connectRedis(opts.redisUrl), connectRedis(opts.redisUrl)]);
+    connections.push(commands, subscriber);
+    store = createRedisKvStore(commands, { keyPrefix: opts.redisKeyPrefix });
+    pubsub = createRedisPubSub(commands, subscriber, { keyPrefix: opts.redisKeyPrefix });
+  } else {
+    store = createSqlKvStore(opts.db);
+    pubsub = createMemoryPubSub();
+  }
+  store = guardStore(store);
+  pubsub = guardPubSub(pubsub);
+
+  const sweep = setInterval(() => store.sweep().catch(() => {}), opts.sweepIntervalMs ?? 60_000);
+  sweep.unref();
+  const channels = channelHandlers(pubsub, { keepAliveMs: opts.keepAliveMs });
+
+  return {
+    handlers: { ...kvHandlers(store), ...channels.handlers },
+    deleteProjectData: (projectId) => store.deleteProject(projectId),
+    async close() {
+      clearInterval(sweep);
+      channels.closeStreams();
+      await pubsub.close();
+      await store.close();
+      await Promise.all(connections.map(closeRedis));
+    },
+  };
+}
+
+/** Every store call answers 503 when its backend is unreachable. */
+function guardStore(store: KvStore): KvStore {
+  const what = 'KV store';
+  return {
+    get: (...a) => guardService(what, () => store.get(...a)),
+    set: (...a) => guardService(what, () => store.set(...a)),
+    delete: (...a) => guardService(what, () => store.delete(...a)),
+    increment: (...a) => guardService(what, () => store.increment(...a)),
+    scan: (...a) => guardService(what, () => store.scan(...a)),
+    deleteProject: (...a) => guardService(what, () => store.deleteProject(...a)),
+    sweep: () => guardService(what, () => store.sweep()),
+    close: () => store.close(),
+  };
+}
+
+function guardPubSub(pubsub: PubSub): PubSub {
+  const what = 'channel service';
+  return {
+    publish: (...a) => guardService(what, () => pubsub.publish(...a)),
+    subscribe: (...a) => guardService(what, () => pubsub.subscribe(...a)),
+    close: () => pubsub.close(),
+  };
+}

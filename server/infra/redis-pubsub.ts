@@ -1,0 +1,113 @@
+/**
+ * Channels across server instances over Redis pub/sub: each instance holds one subscriber
+ * connection and SUBSCRIBEs to a topic while it has at least one local subscriber; a publish
+ * (on any instance) goes through Redis, which reaches every instance with subscribers.
+ *
+ * `delivered` counts SSE subscribers on every instance, not Redis connections: each instance
+ * keeps its subscriber count per topic in a hash (`…:subs`, field = instance id) and a presence
+ * key it refreshes every 10 s (expires after 30 s). The publish script sums the counts of
+ * instances that are present, in the same atomic step as the PUBLISH, and forgets dead ones.
+ *
+ * @module server/infra/redis-pubsub
+ */
+import type { Redis } from 'ioredis';
+import { Script } from './kv-redis-scripts.ts';
+import { type ChannelEvent, type Listener, type PubSub, topicOf } from './pubsub.ts';
+import { ulid } from './ulid.ts';
+
+const PRESENCE_MS = 30_000;
+const HEARTBEAT_MS = 10_000;
+
+/** KEYS: subs hash. ARGV: topic, message, presence key prefix. Returns subscribers counted. */
+const PUBLISH = new Script(`
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+local counts, total = redis.call('HGETALL', KEYS[1]), 0
+for i = 1, #counts, 2 do
+  if redis.call('EXISTS', ARGV[3] .. counts[i]) == 1 then
+    total = total + math.max(tonumber(counts[i + 1]), 0)
+  else
+    redis.call('HDEL', KEYS[1], counts[i])
+  end
+end
+return total
+`);
+
+export interface RedisPubSubOptions {
+  keyPrefix?: string;
+}
+
+export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOptions = {}): PubSub {
+  const root = `${options.keyPrefix ?? 'ss:'}ch:`;
+  const instance = ulid();
+  const presenceRoot = `${root}instance:`;
+  const presenceKey = presenceRoot + instance;
+  const subsKey = (topic: string) => `${root}${topic}:subs`;
+  /** Redis channel name -> local listeners. */
+  const local = new Map<string, Set<Listener>>();
+
+  sub.on('message', (redisChannel: string, message: string) => {
+    const listeners = local.get(redisChannel);
+    if (!listeners) return;
+    const event = JSON.parse(message) as ChannelEvent;
+    for (const listener of [...listeners]) listener(event);
+  });
+
+  /** Re-asserts this instance's presence and counts (e.g. after Redis lost them in a restart). */
+  const heartbeat = async () => {
+    const multi = pub.multi().set(presenceKey, '1', 'PX', PRESENCE_MS);
+    for (const [channel, set] of local) multi.hset(subsKey(channel.slice(root.length)), instance, set.size);
+    await multi.exec();
+  };
+  const timer = setInterval(() => heartbeat().catch(() => {}), HEARTBEAT_MS);
+  timer.unref();
+
+  return {
+    async publish(ns, channel, event) {
+      const topic = topicOf(ns, channel);
+      return (await PUBLISH.run(pub, [subsKey(topic)], [root + topic, JSON.stringify(event), presenceRoot])) as number;
+    },
+
+    async subscribe(ns, channel, listener) {
+      const topic = topicOf(ns, channel);
+      const redisChannel = root + topic;
+      let set = local.get(redisChannel);
+      if (!set) {
+        await sub.subscribe(redisChannel);
+        // Another subscribe may have created the set while this one waited.
+        set = local.get(redisChannel) ?? new Set();
+        local.set(redisChannel, set);
+      }
+      const entry: Listener = (event) => listener(event);
+      set.add(entry);
+      try {
+        await pub.multi().set(presenceKey, '1', 'PX', PRESENCE_MS).hset(subsKey(topic), instance, set.size).exec();
+      } catch (error) {
+        await release(redisChannel, set, entry, topic);
+        throw error;
+      }
+      return () => release(redisChannel, set, entry, topic);
+    },
+
+    async close() {
+      clearInterval(timer);
+      const topics = [...local.keys()];
+      local.clear();
+      await Promise.allSettled([
+        pub.del(presenceKey),
+        ...topics.map((c) => pub.hdel(subsKey(c.slice(root.length)), instance)),
+        ...(topics.length > 0 ? [sub.unsubscribe(...topics)] : []),
+      ]);
+    },
+  };
+
+  async function release(redisChannel: string, set: Set<Listener>, entry: Listener, topic: string) {
+    if (!set.delete(entry)) return;
+    const last = set.size === 0 && local.get(redisChannel) === set;
+    if (last) local.delete(redisChannel);
+    // Best effort: a failed update is corrected by the next heartbeat (or the presence expiry).
+    await Promise.allSettled([
+      last ? pub.hdel(subsKey(topic), instance) : pub.hset(subsKey(topic), instance, set.size),
+      ...(last ? [sub.unsubscribe(redisChannel)] : []),
+    ]);
+  }
+}
