@@ -4,8 +4,8 @@
  *
  * @module spec
  */
-import { readFileSync } from 'node:fs';
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { renderGuides } from './guides/render.ts';
 import { registry } from './registry.ts';
 import './common.ts';
 import './auth.ts';
@@ -16,8 +16,6 @@ import './tokens.ts';
 import './billing.ts';
 import './kv.ts';
 import './channels.ts';
-
-const guide = (name: string) => readFileSync(new URL(`./guides/${name}.md`, import.meta.url), 'utf8').trim();
 
 export const TAGS = [
   ['Auth', 'Email accounts and sessions.'],
@@ -32,14 +30,15 @@ export const TAGS = [
 
 export function buildDocument() {
   const generator = new OpenApiGeneratorV31(registry.definitions);
-  return generator.generateDocument({
+  const doc = generator.generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'SaaSignal API',
       version: '1.0.0',
       // @ts-expect-error `summary` is OpenAPI 3.1 but missing from the generator's InfoObject type.
       summary: 'Accounts, organizations, projects, scoped tokens, metering, KV and realtime channels.',
-      description: guide('overview'),
+      // Filled below from spec/guides/, which read facts (scopes, prices, statuses) from the document.
+      description: '',
       license: { name: 'MIT', identifier: 'MIT' },
       contact: { name: 'SaaSignal', url: 'https://github.com/saasignal' },
     },
@@ -52,4 +51,6 @@ export function buildDocument() {
     ],
     tags: [...TAGS.map(([name, description]) => ({ name, description }))],
   });
+  doc.info.description = renderGuides(doc);
+  return doc;
 }
