@@ -5,7 +5,7 @@
  *
  * `delivered` counts SSE subscribers on every instance, not Redis connections: each instance
  * keeps its subscriber count per topic in a hash (`…:subs`, field = instance id) and a presence
- * key it refreshes every 10 s (expires after 30 s). The publish script sums the counts of
+ * key it refreshes every 10 s (it expires 30 s after the last refresh). The publish script sums the counts of
  * instances that are present, in the same atomic step as the PUBLISH, and forgets dead ones.
  *
  * @module server/infra/redis-pubsub
@@ -16,7 +16,6 @@ import { type ChannelEvent, type Listener, type PubSub, topicOf } from './pubsub
 import { ulid } from './ulid.ts';
 
 const PRESENCE_MS = 30_000;
-const HEARTBEAT_MS = 10_000;
 
 /** KEYS: subs hash. ARGV: topic, message, presence key prefix. Returns subscribers counted. */
 const PUBLISH = new Script(`
@@ -34,10 +33,14 @@ return total
 
 export interface RedisPubSubOptions {
   keyPrefix?: string;
+  /** How long an instance counts after its last heartbeat (default 30 s); tests shorten it. */
+  presenceMs?: number;
 }
 
 export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOptions = {}): PubSub {
   const root = `${options.keyPrefix ?? 'ss:'}ch:`;
+  const presenceMs = options.presenceMs ?? PRESENCE_MS;
+  const heartbeatMs = Math.max(10, Math.floor(presenceMs / 3));
   const instance = ulid();
   const presenceRoot = `${root}instance:`;
   const presenceKey = presenceRoot + instance;
@@ -54,11 +57,11 @@ export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOp
 
   /** Re-asserts this instance's presence and counts (e.g. after Redis lost them in a restart). */
   const heartbeat = async () => {
-    const multi = pub.multi().set(presenceKey, '1', 'PX', PRESENCE_MS);
+    const multi = pub.multi().set(presenceKey, '1', 'PX', presenceMs);
     for (const [channel, set] of local) multi.hset(subsKey(channel.slice(root.length)), instance, set.size);
     await multi.exec();
   };
-  const timer = setInterval(() => heartbeat().catch(() => {}), HEARTBEAT_MS);
+  const timer = setInterval(() => heartbeat().catch(() => {}), heartbeatMs);
   timer.unref();
 
   return {
@@ -80,7 +83,7 @@ export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOp
       const entry: Listener = (event) => listener(event);
       set.add(entry);
       try {
-        await pub.multi().set(presenceKey, '1', 'PX', PRESENCE_MS).hset(subsKey(topic), instance, set.size).exec();
+        await pub.multi().set(presenceKey, '1', 'PX', presenceMs).hset(subsKey(topic), instance, set.size).exec();
       } catch (error) {
         await release(redisChannel, set, entry, topic);
         throw error;

@@ -33,7 +33,9 @@ export async function guardService<T>(what: string, call: () => Promise<T>): Pro
   try {
     return await call();
   } catch (error) {
-    if (isUnavailable(error)) throw new ApiError('SERVICE_UNAVAILABLE', `The ${what} is unreachable right now; retry shortly.`);
+    if (isUnavailable(error)) {
+      throw new ApiError('SERVICE_UNAVAILABLE', `The ${what} is unreachable right now; retry shortly.`, { headers: { 'Retry-After': '1' } });
+    }
     throw error;
   }
 }
