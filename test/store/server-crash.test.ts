@@ -1,0 +1,72 @@
+/**
+ * Two real server processes on the same data, one SIGKILLed while both take KV writes and
+ * increments of a shared counter: `store:sqlite` shares one SQLite file between the two
+ * processes, `store:postgres+redis` shares PostgreSQL (a schema of its own) and Redis. After the
+ * killed one restarts, every acknowledged write is there, and the counter (incremented through
+ * both) holds every acknowledged increment and no more than were sent.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { crashDuringWrites, projectToken, type ServerProcess, startServer } from './support/crash-run.ts';
+import { storeKind } from './support/stores.ts';
+
+const kind = storeKind();
+const running: ServerProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const server of running) await server.stop();
+  for (const cleanup of cleanups) await cleanup();
+});
+
+async function storageEnv(): Promise<Record<string, string>> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-two-processes-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    return { DATABASE_URL: join(dir, 'saasignal.db'), REDIS_URL: '' };
+  }
+  const base = process.env.DATABASE_URL;
+  const redis = process.env.REDIS_URL;
+  if (!base || !redis) throw new Error('DATABASE_URL and REDIS_URL must be set');
+  const schema = `kv_crash_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  cleanups.push(async () => {
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { DATABASE_URL: url.href, REDIS_URL: redis };
+}
+
+it(`keeps every acknowledged write when one of two processes is killed (${kind})`, async () => {
+  const env = { ...process.env, ...(await storageEnv()), SAASIGNAL_RATE_LIMIT: '1000000' };
+  const [one, two] = await Promise.all([startServer(env), startServer(env)]);
+  running.push(one, two);
+  const { token, orgId, projectId, session } = await projectToken(one.base);
+  const { result, restarted } = await crashDuringWrites([one, two], token, async () => {
+    const again = await startServer(env);
+    running.push(again);
+    return again;
+  });
+  expect(one.child.signalCode).toBe('SIGKILL');
+  expect(two.child.exitCode).toBeNull();
+  expect(result.acknowledged.size).toBeGreaterThanOrEqual(400);
+  expect(result.lost).toEqual([]);
+  expect(result.counter).toBeGreaterThanOrEqual(result.increments.acknowledged);
+  expect(result.counter).toBeLessThanOrEqual(result.increments.attempted);
+
+  // The survivor answers the same, and deleting the project clears the keys (Redis is shared).
+  const fromTwo = await fetch(`${two.base}/infra/kv/crash%3Acounter`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(await fromTwo.json()).toMatchObject({ value: result.counter });
+  const deleted = await fetch(`${restarted.base}/core/organizations/${orgId}/projects/${projectId}`, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${session}` },
+  });
+  expect(deleted.status).toBe(200);
+}, 180_000);
