@@ -57,9 +57,18 @@ async function swapIn(staging: string, outDir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     await cp(staging, next, { recursive: true });
   }
-  await rm(old, { recursive: true, force: true });
-  await rename(outDir, old).catch(() => undefined);
-  await rename(next, outDir);
+  // Another build may swap its site in at the same moment: whoever comes second retries.
+  for (let attempt = 0; ; attempt++) {
+    await rm(old, { recursive: true, force: true });
+    await rename(outDir, old).catch(() => undefined);
+    try {
+      await rename(next, outDir);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
+    }
+  }
   await rm(old, { recursive: true, force: true });
 }
 

@@ -10,21 +10,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDocs, DEFAULT_OUT, DEFAULT_SOURCE } from './build.ts';
+import { type BuildOptions, buildDocs, DEFAULT_OUT, DEFAULT_SOURCE } from './build.ts';
 import { sourceHash, STAMP_FILE } from './stamp.ts';
 
 /** Absolute path of the built site (docs-site/dist). */
 export const docsDir: string = DEFAULT_OUT;
 
-let pending: Promise<void> | undefined;
+const pending = new Map<string, Promise<void>>();
 
-/** True when dist/index.html exists and was built from the current generated/openapi.json. */
-export async function docsAreCurrent(): Promise<boolean> {
+/** True when index.html exists and the site was built from the current document. */
+export async function docsAreCurrent(options: BuildOptions = {}): Promise<boolean> {
+  const outDir = options.outDir ?? docsDir;
   try {
     const [stamp, source] = await Promise.all([
-      readFile(join(docsDir, STAMP_FILE), 'utf8'),
-      readFile(DEFAULT_SOURCE, 'utf8'),
-      readFile(join(docsDir, 'index.html')).then(() => undefined),
+      readFile(join(outDir, STAMP_FILE), 'utf8'),
+      readFile(options.source ?? DEFAULT_SOURCE, 'utf8'),
+      readFile(join(outDir, 'index.html')).then(() => undefined),
     ]);
     return stamp.trim() === sourceHash(source);
   } catch {
@@ -32,12 +33,15 @@ export async function docsAreCurrent(): Promise<boolean> {
   }
 }
 
-/** Builds the site unless it is current. Concurrent callers share one build. */
-export function ensureDocs(): Promise<void> {
-  pending ??= (async () => {
-    if (!(await docsAreCurrent())) await buildDocs();
-  })().finally(() => {
-    pending = undefined;
-  });
-  return pending;
+/** Builds the site unless it is current (options are for tests). Concurrent callers share one build. */
+export function ensureDocs(options: BuildOptions = {}): Promise<void> {
+  const key = options.outDir ?? docsDir;
+  let build = pending.get(key);
+  if (!build) {
+    build = (async () => {
+      if (!(await docsAreCurrent(options))) await buildDocs(options);
+    })().finally(() => pending.delete(key));
+    pending.set(key, build);
+  }
+  return build;
 }

@@ -58,13 +58,18 @@ function scopeTable(doc: Doc): string {
       .filter(({ op }) => requiredScopes(op).includes(scope))
       .map(({ op }) => code(op.operationId))
       .join(', ');
-  const rows: string[][] = [['Any', code('*'), ['grants every scope', users('*') && `required as such by ${users('*')}`].filter(Boolean).join('; ')]];
+  const blocks = [
+    table(['Wildcard', 'Grants'], [[code('*'), ['every scope', users('*') && `required as such by ${users('*')}`].filter(Boolean).join('; ')]]),
+  ];
   for (const [area, scopes] of Object.entries(SCOPE_GROUPS)) {
     const resources = [...new Set(scopes.map((s) => s.split(':')[0]))];
-    for (const r of resources) rows.push([area, code(`${r}:*`), `every \`${r}:\` scope below`]);
-    for (const s of scopes) rows.push([area, code(s), users(s) || 'no operation of this server yet']);
+    const rows = [
+      ...resources.map((r) => [code(`${r}:*`), `every \`${r}:\` scope`]),
+      ...scopes.map((s) => [code(s), users(s) || 'no operation of this server yet']),
+    ];
+    blocks.push(`**${area}**\n\n${table(['Scope', 'Required by'], rows)}`);
   }
-  return table(['Area', 'Scope', 'Required by'], rows);
+  return blocks.join('\n\n');
 }
 
 function credentialTable(doc: Doc): string {
