@@ -30,13 +30,24 @@ export function topicOf(ns: Namespace, channel: string): string {
   return `${ns.projectId}:${ns.mode}:${channel}`;
 }
 
+/** Hands an event to each listener; one that throws does not keep it from the others. */
+export function deliver(listeners: Iterable<Listener>, event: ChannelEvent): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(event);
+    } catch {
+      // A subscriber's failure (e.g. its socket just broke) is its own; cleanup follows its close.
+    }
+  }
+}
+
 export function createMemoryPubSub(): PubSub {
   const topics = new Map<string, Set<Listener>>();
   return {
     async publish(ns, channel, event) {
-      const listeners = [...(topics.get(topicOf(ns, channel)) ?? [])];
-      for (const listener of listeners) listener(event);
-      return listeners.length;
+      const listeners = topics.get(topicOf(ns, channel));
+      if (listeners) deliver(listeners, event);
+      return listeners?.size ?? 0;
     },
     async subscribe(ns, channel, listener) {
       const topic = topicOf(ns, channel);

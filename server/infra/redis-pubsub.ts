@@ -12,7 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Script } from './kv-redis-scripts.ts';
-import { type ChannelEvent, type Listener, type PubSub, topicOf } from './pubsub.ts';
+import { type ChannelEvent, deliver, type Listener, type PubSub, topicOf } from './pubsub.ts';
 import { ulid } from './ulid.ts';
 
 const PRESENCE_MS = 30_000;
@@ -51,8 +51,13 @@ export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOp
   sub.on('message', (redisChannel: string, message: string) => {
     const listeners = local.get(redisChannel);
     if (!listeners) return;
-    const event = JSON.parse(message) as ChannelEvent;
-    for (const listener of [...listeners]) listener(event);
+    let event: ChannelEvent;
+    try {
+      event = JSON.parse(message) as ChannelEvent;
+    } catch {
+      return; // not ours (anyone can PUBLISH to a Redis channel); never let it crash the server
+    }
+    deliver(listeners, event);
   });
 
   /** Re-asserts this instance's presence and counts (e.g. after Redis lost them in a restart). */

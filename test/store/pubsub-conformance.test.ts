@@ -141,9 +141,34 @@ describe(`${kind === 'sqlite' ? 'in-process' : 'redis'} pub/sub`, () => {
     expect(await bus.publish(ns, 'room', event())).toBe(1);
   });
 
+  it('delivers to every listener even when one throws', async () => {
+    const bus = await instance();
+    const ns = freshNamespace();
+    const box = inbox();
+    await bus.subscribe(ns, 'room', () => {
+      throw new Error('broken subscriber');
+    });
+    await bus.subscribe(ns, 'room', box.listener);
+    expect(await bus.publish(ns, 'room', event())).toBe(2);
+    await box.until(1);
+  });
+
   it('counts no subscriber when there is none', async () => {
     const bus = await instance();
     expect(await bus.publish(freshNamespace(), 'empty', event())).toBe(0);
+  });
+
+  // Only Redis channels can carry text from someone else.
+  if (kind === 'postgres') it('ignores a message on its Redis channel that is not an event', async () => {
+    const bus = await instance();
+    const ns = freshNamespace();
+    const box = inbox();
+    await bus.subscribe(ns, 'room', box.listener);
+    await connections[0].publish(`${keyPrefix}ch:${ns.projectId}:${ns.mode}:room`, 'not json {');
+    const sent = event();
+    await bus.publish(ns, 'room', sent);
+    await box.until(1);
+    expect(box.received).toEqual([sent]);
   });
 
   // Only Redis has instances that can die apart from the publisher.
