@@ -10,11 +10,12 @@
  *
  * @module server/app
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
-import { createAuth } from './auth/better-auth.ts';
+import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
 import { sharedSecret } from './auth/secrets.ts';
@@ -28,7 +29,6 @@ import { consoleLogger, errorHandler, type Logger } from './http/error-handler.t
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import { requestId } from './http/request-id.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
-import { closeRedis, connectRedis } from './infra/redis-client.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -55,6 +55,8 @@ export interface AppOptions {
 export interface App {
   app: Express;
   db: Db;
+  /** Loads what the first requests would otherwise wait for (better-auth). */
+  warmUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,13 +72,19 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       sharedSecret(db, 'browser-token-key', options.jwtSecret ?? process.env.SAASIGNAL_JWT_SECRET),
       sharedSecret(db, 'better-auth-secret', process.env.BETTER_AUTH_SECRET),
     ]);
-    const auth = createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret });
+    // better-auth is slow to import: load it on first use, so the server answers before it is needed.
+    let authLoading: Promise<Auth> | undefined;
+    const auth = () =>
+      (authLoading ??= import('./auth/better-auth.ts').then(({ createAuth }) =>
+        createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret }),
+      ));
     const browser = browserTokens(jwtSecret);
 
     const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl });
     opened.push(infra);
     let redis: Redis | undefined;
     if (options.redisUrl) {
+      const { closeRedis, connectRedis } = await import('./infra/redis-client.ts');
       const connection = await connectRedis(options.redisUrl);
       redis = connection;
       opened.push({ close: () => closeRedis(connection) });
@@ -96,7 +104,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     });
     if (options.docsDir) app.use('/docs', express.static(options.docsDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
-    const jsonBody = (req: express.Request) => req.method !== 'GET' && req.method !== 'HEAD' && Boolean(req.is('application/json'));
+    // (The header is normalised by `contentType` just before.)
+    const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
     app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }));
     app.use(
       OpenApiValidator.middleware({
@@ -114,11 +123,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId];
       if (!handler) throw new Error(`No handler for operation ${op.operationId} (${op.method.toUpperCase()} ${op.path})`);
-      const chain: RequestHandler[] =
+      const chain =
         op.credentials.length === 0
           ? [limiters.perIp]
           : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), meter(op, db, allowance)];
-      app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...chain, handler as RequestHandler);
+      // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
+      app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }
 
     app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
@@ -127,7 +137,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     return {
       app,
       db,
+      warmUp: async () => {
+        await auth();
+      },
       async close() {
+        // An import still in flight would outlive the database it is about to use.
+        await authLoading?.catch(() => undefined);
         for (const resource of opened.reverse()) await resource.close();
         await db.close();
       },

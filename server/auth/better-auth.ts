@@ -3,6 +3,9 @@
  * The server never mounts better-auth's own router; the documented Auth operations call
  * `auth.api.*` from ordinary handlers, so validation, the error envelope and rate limits apply.
  *
+ * This module loads better-auth (≈ 1 s of CPU under tsx): the app imports it lazily, after it
+ * has started answering.
+ *
  * @module server/auth/better-auth
  * @see https://www.better-auth.com/docs/concepts/api
  */
@@ -12,9 +15,6 @@ import { bearer } from 'better-auth/plugins/bearer';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db/index.ts';
 import { type IdPrefix, newId } from '../ids.ts';
-
-/** The cookie better-auth sets (its default prefix); the spec's `sessionCookie` scheme names it. */
-export const SESSION_COOKIE = 'better-auth.session_token';
 
 /** Ids of better-auth's rows follow the house format (`usr_…`, the spec's `UserId`). */
 const PREFIX_BY_MODEL: Record<string, IdPrefix> = { user: 'usr', session: 'ses', account: 'acc', verification: 'ver' };
@@ -46,10 +46,17 @@ export function createAuth(options: { db: Kysely<any>; dialect: Dialect; secret:
 export type Auth = ReturnType<typeof createAuth>;
 
 /**
- * Creates or completes better-auth's tables (user, session, account, verification). Its CLI needs
- * Node 22 (TOOLCHAIN.md), so the plan is computed and applied in code, from a Kysely migration.
+ * What better-auth would still create or add to the database (its CLI needs Node 22, so the plan is
+ * computed in code). The platform migration writes these tables itself, without loading
+ * better-auth, to keep start-up fast; tests assert that this plan is empty on both dialects, so a
+ * better-auth upgrade that needs a schema change fails loudly instead of at sign-in.
  */
-export async function migrateAuthTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const { runMigrations } = await getMigrations({ ...schemaOptions(db, dialect), secret: 'schema-only-secret-not-used-to-sign' });
-  await runMigrations();
+export async function pendingAuthSchema(db: Kysely<any>, dialect: Dialect) {
+  const plan = await getMigrations({ ...schemaOptions(db, dialect), secret: 'schema-only-secret-not-used-to-sign' }, { throwOnUnsafe: false });
+  return {
+    tables: plan.toBeCreated.map((t) => t.table),
+    columns: plan.toBeAdded.flatMap((t) => Object.keys(t.fields).map((f) => `${t.table}.${f}`)),
+    indexes: plan.toBeAddedIndexes.map((i) => i.name),
+    problems: [...plan.unsafeChanges, ...plan.schemaProblems],
+  };
 }

@@ -16,13 +16,14 @@ import { ApiError } from '../errors.ts';
 import type { CredentialKind, OperationInfo } from '../spec.ts';
 import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
-import { SESSION_COOKIE } from './better-auth.ts';
 import { BROWSER_PREFIX, type BrowserTokens } from './browser-tokens.ts';
 import { parseScopes } from './scopes.ts';
+import { SESSION_COOKIE } from './session-cookie.ts';
 
 export interface IdentifyDeps {
   db: Db;
-  auth: Auth;
+  /** better-auth, loaded on first use (see server/auth/better-auth.ts). */
+  auth: () => Promise<Auth>;
   browser: BrowserTokens;
 }
 
@@ -146,7 +147,8 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     return { ctx: fromToken(parent, claims.scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
   }
   const headers = sessionHeaders(value, carrier);
-  const session = await deps.auth.api.getSession({ headers, query: { disableCookieCache: true } }).catch((err: unknown) => {
+  const auth = await deps.auth();
+  const session = await auth.api.getSession({ headers, query: { disableCookieCache: true } }).catch((err: unknown) => {
     // better-auth answers a malformed token with an APIError: that is an invalid credential.
     if (err && typeof err === 'object' && 'statusCode' in err) return null;
     throw err;

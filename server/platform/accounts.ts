@@ -52,7 +52,7 @@ function passCookies(res: Response, headers: Headers): void {
 }
 
 export function accountHandlers(deps: PlatformDeps): Handlers {
-  const { db, auth } = deps;
+  const { db } = deps;
 
   /** The organization sign-in reports: the oldest one the user owns. */
   async function defaultOrgId(userId: string): Promise<string | null> {
@@ -65,7 +65,7 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
       const { body } = input(req, 'signUpEmail');
       let result;
       try {
-        result = await auth.api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true });
+        result = await (await deps.auth()).api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true });
       } catch (err) {
         const failure = authStatus(err);
         if (failure?.code.startsWith('USER_ALREADY_EXISTS')) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
@@ -90,7 +90,7 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
       const { body } = input(req, 'signInEmail');
       let result;
       try {
-        result = await auth.api.signInEmail({ body: { email: body.email, password: body.password }, headers: clientHeaders(req), returnHeaders: true });
+        result = await (await deps.auth()).api.signInEmail({ body: { email: body.email, password: body.password }, headers: clientHeaders(req), returnHeaders: true });
       } catch (err) {
         const failure = authStatus(err);
         // Unknown email, wrong password, or an email better-auth would never have registered: one answer.
@@ -105,13 +105,13 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
     },
 
     async signOut(req, res: Response<unknown, Locals>) {
-      const result = await auth.api.signOut({ headers: requestSessionHeaders(req, operationsById.get('signOut')!), returnHeaders: true });
+      const result = await (await deps.auth()).api.signOut({ headers: requestSessionHeaders(req, operationsById.get('signOut')!), returnHeaders: true });
       passCookies(res, result.headers);
       reply(res, 'signOut', 200, { success: true });
     },
 
     async getSession(req, res: Response<unknown, Locals>) {
-      const session = await auth.api.getSession({
+      const session = await (await deps.auth()).api.getSession({
         headers: requestSessionHeaders(req, operationsById.get('getSession')!),
         query: { disableCookieCache: true },
       });

@@ -10,7 +10,8 @@ import type { Db } from '../db/index.ts';
 
 export interface PlatformDeps {
   db: Db;
-  auth: Auth;
+  /** better-auth, loaded on first use (it is slow to import). */
+  auth: () => Promise<Auth>;
   browser: BrowserTokens;
   /** Removes every KV key and channel of a project, in both modes (infra's `deleteProjectData`). */
   deleteProjectData(projectId: string): Promise<void>;

@@ -3,6 +3,7 @@
  * 900); refused once expired or once the parent is revoked; a forged, tampered, unsigned or
  * misaddressed JWT is a 401.
  */
+import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,20 +165,19 @@ describe('use', () => {
 
   it('subscribes with the token in the query, since EventSource cannot set headers', async () => {
     const bt = (await mint({ scopes: ['channels:subscribe'] })).body.token;
-    const res = await new Promise<{ status: number; type: string }>((resolve, reject) => {
-      const req = request(t.app)
-        .get(`/infra/channels/news/subscribe?token=${encodeURIComponent(bt)}`)
-        .buffer(false)
-        .parse((response, callback) => {
-          resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type']) });
-          response.destroy();
-          callback(null, null);
-        });
-      req.end((err) => {
-        if (err && !/aborted|socket hang up|ECONNRESET/i.test(String(err))) reject(err);
-      });
-    });
-    expect(res).toEqual({ status: 200, type: expect.stringMatching(/^text\/event-stream/) });
+    const server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const abort = new AbortController();
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/infra/channels/news/subscribe?token=${encodeURIComponent(bt)}`, { signal: abort.signal });
+      const res = { status: response.status, type: response.headers.get('content-type') };
+      expect(res).toEqual({ status: 200, type: expect.stringMatching(/^text\/event-stream/) });
+    } finally {
+      abort.abort();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('an API token in the query is refused: only browser tokens travel in URLs', async () => {

@@ -7,14 +7,75 @@
  *
  * @module server/db/migrations/platform
  */
-import type { Kysely, Migration } from 'kysely';
-import { migrateAuthTables } from '../../auth/better-auth.ts';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from '../index.ts';
+
+/**
+ * better-auth's tables (user, session, account, verification) exactly as its `getMigrations`
+ * plans them for each dialect, written here so that migrating does not load better-auth.
+ * test/server/auth-schema.test.ts asserts that better-auth finds nothing left to do.
+ */
+async function createAuthTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const pg = dialect === 'postgres';
+  const date = pg ? 'timestamptz' : 'date';
+  const bool = pg ? 'boolean' : 'integer';
+  // PostgreSQL: better-auth gives some timestamps a database default.
+  const now = (c: any) => (pg ? c.defaultTo(sql`CURRENT_TIMESTAMP`).notNull() : c.notNull());
+  await db.schema
+    .createTable('user')
+    .addColumn('id', 'text', (c) => c.notNull().primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('email', 'text', (c) => c.notNull().unique())
+    .addColumn('emailVerified', bool, (c) => c.notNull())
+    .addColumn('image', 'text')
+    .addColumn('createdAt', date, now)
+    .addColumn('updatedAt', date, now)
+    .execute();
+  await db.schema
+    .createTable('session')
+    .addColumn('id', 'text', (c) => c.notNull().primaryKey())
+    .addColumn('expiresAt', date, (c) => c.notNull())
+    .addColumn('token', 'text', (c) => c.notNull().unique())
+    .addColumn('createdAt', date, now)
+    .addColumn('updatedAt', date, (c) => c.notNull())
+    .addColumn('ipAddress', 'text')
+    .addColumn('userAgent', 'text')
+    .addColumn('userId', 'text', (c) => c.notNull().references('user.id').onDelete('cascade'))
+    .execute();
+  await db.schema
+    .createTable('account')
+    .addColumn('id', 'text', (c) => c.notNull().primaryKey())
+    .addColumn('accountId', 'text', (c) => c.notNull())
+    .addColumn('providerId', 'text', (c) => c.notNull())
+    .addColumn('userId', 'text', (c) => c.notNull().references('user.id').onDelete('cascade'))
+    .addColumn('accessToken', 'text')
+    .addColumn('refreshToken', 'text')
+    .addColumn('idToken', 'text')
+    .addColumn('accessTokenExpiresAt', date)
+    .addColumn('refreshTokenExpiresAt', date)
+    .addColumn('scope', 'text')
+    .addColumn('password', 'text')
+    .addColumn('createdAt', date, now)
+    .addColumn('updatedAt', date, (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('verification')
+    .addColumn('id', 'text', (c) => c.notNull().primaryKey())
+    .addColumn('identifier', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('expiresAt', date, (c) => c.notNull())
+    .addColumn('createdAt', date, now)
+    .addColumn('updatedAt', date, now)
+    .execute();
+  await db.schema.createIndex('session_userId_idx').on('session').column('userId').execute();
+  await db.schema.createIndex('account_userId_idx').on('account').column('userId').execute();
+  await db.schema.createIndex('verification_identifier_idx').on('verification').column('identifier').execute();
+}
 
 export function platformMigration(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
-      await migrateAuthTables(db, dialect);
+      await createAuthTables(db, dialect);
 
       await db.schema
         .createTable('organization')
