@@ -29,7 +29,7 @@ export function infraApp(infra: Infra, projectId: string) {
   };
   for (const [operationId, handler] of Object.entries(infra.handlers)) {
     const op = operationsById.get(operationId as never)!;
-    app[op.method as 'get'](op.expressPath, auth, handler as RequestHandler);
+    app[op.method as 'get'](op.expressPath, auth, handler as unknown as RequestHandler);
   }
   app.use(errorHandler({ log: () => {} }));
   return app;

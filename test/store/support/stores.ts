@@ -107,7 +107,7 @@ async function redisBackend(): Promise<Backend> {
     },
     async physicalKeys(ns) {
       const base = `${keyPrefix}kv:${ns.projectId}:${ns.mode}:`;
-      const [indexed, data] = await Promise.all([main.zrange(`${base}idx`, 0, -1), scanAll(main, `${base}v:*`)]);
+      const [indexed, data] = await Promise.all([main.zrange(`${base}idx`, '0', '-1'), scanAll(main, `${base}v:*`)]);
       return [...new Set([...indexed, ...data.map((k) => k.slice(`${base}v:`.length))])];
     },
     workerEnv: { WORKER_STORE: 'redis', WORKER_REDIS_URL: url, WORKER_PREFIX: keyPrefix },
