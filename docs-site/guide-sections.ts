@@ -80,8 +80,9 @@ export function plainText(markdown: string): string {
     .replace(/^\s*(```|~~~).*$/gm, ' ')
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/`|\*\*/g, '')
-    .replace(/[>#|]/g, ' ')
-    .replace(/^\s*-{3,}\s*$/gm, ' ')
+    .replace(/^\s{0,3}(#{1,6}|>)\s?/gm, '')
+    .replace(/\|/g, ' ')
+    .replace(/(^|\s)-{3,}(?=\s|$)/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

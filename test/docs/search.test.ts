@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Json, operations, parameters } from '../../docs-site/document.ts';
-import { guideSections, headingSlug } from '../../docs-site/guide-sections.ts';
+import { guideSections, headingSlug, plainText } from '../../docs-site/guide-sections.ts';
 import { buildSearchIndex, type SearchEntry } from '../../docs-site/search-index.ts';
 import { rank, score } from '../../docs-site/search-rank.ts';
 
@@ -59,5 +59,18 @@ describe('search index', () => {
     const key = index.find((e) => e.kind === 'parameter' && e.title === 'key' && e.href.startsWith('#/kv/setvalue'));
     expect(key?.text).toContain('^(?!.*\\.\\.)[^\\x00-\\x1f\\x7f]+$');
     expect(rank(index, 'apac')[0]?.entry.title).toMatch(/region/i);
+  });
+});
+
+describe('plainText', () => {
+  it.each([
+    ['code and bold', '**Price:** `5` μt', 'Price: 5 μt'],
+    ['comparison signs and hashes inside text stay', 'range > 0 and ≤ 9; encode `#`', 'range > 0 and ≤ 9; encode #'],
+    ['headings and quotes lose their markers', '## Limits\n> note', 'Limits note'],
+    ['links keep their text', 'see [Token model](#/section/token-model)', 'see Token model'],
+    ['tables lose bars and rules', '| a | b |\n| --- | --- |\n| `kv:*` | c |', 'a b kv:* c'],
+    ['fences lose their markers', '```bash\ncurl x\n```', 'curl x'],
+  ])('%s', (_, markdown, want) => {
+    expect(plainText(markdown)).toBe(want);
   });
 });
