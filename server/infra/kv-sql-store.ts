@@ -18,6 +18,7 @@ import {
   type IncrementResult,
   type KvRecord,
   type KvStore,
+  type Namespace,
   normalizeNumber,
   prefixEnd,
   type ScanOptions,
@@ -36,6 +37,23 @@ interface Row {
 const MAX_DOUBLE = sql.raw('1.7976931348623157e308');
 /** How many expired rows one sweep statement removes, so a sweep never holds the lock for long. */
 const SWEEP_BATCH = 1000;
+
+/**
+ * One page of a scan (plus one row, to know whether more follow): a range of the primary key
+ * (project, mode, key), so its cost depends on this namespace only. Exported for the test that
+ * checks the query plan.
+ */
+export function scanQuery(ns: Namespace, { prefix, after, limit }: ScanOptions, now: number) {
+  const end = prefixEnd(prefix);
+  return sql<{ key: string }>`
+    select key from kv_entries
+    where project_id = ${ns.projectId} and mode = ${ns.mode}
+      and key >= ${prefix} ${end === null ? sql`` : sql`and key < ${end}`}
+      ${after === null ? sql`` : sql`and key > ${after}`}
+      and (expires_at is null or expires_at > ${now})
+    order by key
+    limit ${limit + 1}`;
+}
 
 export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): KvStore {
   const k = db.kysely;
@@ -114,20 +132,10 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
       return typeof current.value === 'number' ? { status: 'overflow' } : { status: 'not_a_number' };
     },
 
-    async scan(ns, { prefix, after, limit }: ScanOptions): Promise<ScanPage> {
-      const t = now();
-      const end = prefixEnd(prefix);
-      // A range of the primary key (project, mode, key): cost depends on this namespace only.
-      const { rows } = await sql<{ key: string }>`
-        select key from kv_entries
-        where project_id = ${ns.projectId} and mode = ${ns.mode}
-          and key >= ${prefix} ${end === null ? sql`` : sql`and key < ${end}`}
-          ${after === null ? sql`` : sql`and key > ${after}`}
-          and ${live(t)}
-        order by key
-        limit ${limit + 1}`.execute(k);
-      const keys = rows.slice(0, limit).map((r) => r.key);
-      return { keys, last: rows.length > limit ? keys[keys.length - 1] : null };
+    async scan(ns, options: ScanOptions): Promise<ScanPage> {
+      const { rows } = await scanQuery(ns, options, now()).execute(k);
+      const keys = rows.slice(0, options.limit).map((r) => r.key);
+      return { keys, last: rows.length > options.limit ? keys[keys.length - 1] : null };
     },
 
     async deleteProject(projectId) {
