@@ -1,8 +1,8 @@
 /**
  * `npm start`: the API on `PORT` (default 3000), data in `./data/saasignal.db` unless
  * `DATABASE_URL` names another file or a PostgreSQL database, Redis when `REDIS_URL` is set.
- * It answers as soon as the database is open; the docs site is built in the background when it
- * is missing. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
+ * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
+ * missing or stale) in the background. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
  *
  * @module server/main
@@ -22,8 +22,12 @@ const { app, close, warmUp } = await createApp({ redisUrl: process.env.REDIS_URL
 
 const server = app.listen(port, () => {
   log('info', 'listening', { port, docs: `http://localhost:${port}/docs` });
-  // Loading continues in the background; the event loop stays responsive meanwhile.
-  warmUp().catch((err: unknown) => log('error', 'warm-up failed', { error: String(err) }));
+  // Loading continues in the background (the event loop stays responsive meanwhile), then the
+  // docs site is built if it is missing or stale: a CPU-heavy child process, so it comes last.
+  warmUp()
+    .catch((err: unknown) => log('error', 'warm-up failed', { error: String(err) }))
+    .then(() => ensureDocs())
+    .catch((err: unknown) => log('error', 'docs site build failed; /docs is unavailable', { error: String(err) }));
 });
 server.on('error', (err) => {
   log('error', 'cannot listen', { port, error: err.message });
@@ -54,8 +58,6 @@ server.on('request', (_req, res) => {
   } as typeof writeHead;
 });
 
-ensureDocs().catch((err: unknown) => log('error', 'docs site build failed; /docs is unavailable', { error: String(err) }));
-
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -72,6 +74,8 @@ async function shutdown(signal: string): Promise<void> {
   while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   // Ends the event streams (they would otherwise hold the server open), then closes storage.
   await close();
+  // The streams' connections are idle now; without this they linger until keep-alive times out.
+  server.closeAllConnections();
   await closed;
   log('info', 'stopped');
   process.exit(0);
