@@ -65,6 +65,7 @@ const BODY_LIMIT = '1mb';
 
 export async function createApp(options: AppOptions = {}): Promise<App> {
   const db = await openDb({ url: options.dbUrl });
+  const log = options.log ?? consoleLogger;
   const opened: { close(): Promise<void> }[] = [];
   try {
     const allowance = () => options.includedMicrotokens ?? includedAllowance();
@@ -76,7 +77,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     let authLoading: Promise<Auth> | undefined;
     const auth = () =>
       (authLoading ??= import('./auth/better-auth.ts').then(({ createAuth }) =>
-        createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret }),
+        createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret, log }),
       ));
     const browser = browserTokens(jwtSecret);
 
@@ -132,7 +133,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     }
 
     app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
-    app.use(errorHandler({ log: options.log ?? consoleLogger, strict: options.validateResponses ?? false }));
+    app.use(errorHandler({ log, strict: options.validateResponses ?? false }));
 
     return {
       app,

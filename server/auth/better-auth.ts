@@ -28,7 +28,16 @@ function schemaOptions(db: Kysely<any>, dialect: Dialect) {
   } satisfies BetterAuthOptions;
 }
 
-export function createAuth(options: { db: Kysely<any>; dialect: Dialect; secret: string; baseURL?: string }) {
+export interface CreateAuthOptions {
+  db: Kysely<any>;
+  dialect: Dialect;
+  secret: string;
+  baseURL?: string;
+  /** Where better-auth's own error log goes (the server's logger). */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export function createAuth(options: CreateAuthOptions) {
   return betterAuth({
     ...schemaOptions(options.db, options.dialect),
     secret: options.secret,
@@ -36,7 +45,11 @@ export function createAuth(options: { db: Kysely<any>; dialect: Dialect; secret:
     // The API's own limiter covers these routes (per IP); two limiters would disagree on headers.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
-    logger: { level: 'error' },
+    logger: {
+      level: 'error',
+      log: (level, message, ...args) =>
+        options.log?.(`better-auth: ${message}`, { level, details: args.map((a) => (a instanceof Error ? a.message : String(a))) }),
+    },
     advanced: {
       database: { generateId: ({ model }) => newId(PREFIX_BY_MODEL[model] ?? 'acc') },
     },

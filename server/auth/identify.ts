@@ -149,8 +149,10 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
   const headers = sessionHeaders(value, carrier);
   const auth = await deps.auth();
   const session = await auth.api.getSession({ headers, query: { disableCookieCache: true } }).catch((err: unknown) => {
-    // better-auth answers a malformed token with an APIError: that is an invalid credential.
-    if (err && typeof err === 'object' && 'statusCode' in err) return null;
+    // better-auth answers a malformed token with a 4xx APIError: an invalid credential. Its 5xx
+    // (e.g. the database is down, in `cause`) goes on to the error handler.
+    const status = (err as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status === 'number' && status < 500) return null;
     throw err;
   });
   if (!session) throw unauthorized('The session is invalid or has ended; sign in again.');

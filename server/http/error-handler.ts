@@ -59,7 +59,8 @@ export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   const parsed = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) ?? fromValidator(err) : null;
   if (parsed) return parsed;
-  if (isUnavailable(err)) return new ApiError('SERVICE_UNAVAILABLE', 'A storage service is unreachable; retry shortly.', { headers: { 'Retry-After': '1' } });
+  // Libraries that wrap errors (better-auth) keep the driver's error as `cause`.
+  if (isUnavailable(err) || isUnavailable((err as { cause?: unknown } | null)?.cause)) return new ApiError('SERVICE_UNAVAILABLE', 'A storage service is unreachable; retry shortly.', { headers: { 'Retry-After': '1' } });
   return null;
 }
 
