@@ -167,7 +167,9 @@ export function guidePages(doc: Json): { name: string; title: string; summary: s
       .replace(/\]\(#\/section\/([^/)]+)(?:\/([^)]+))?\)/g, (all, guide: string, section?: string) => {
         const target = pageOf(guide);
         return target ? `](${guidePageName(target.title).slice('llms/guides/'.length)}${section ? `#${section}` : ''})` : all;
-      });
+      })
+      // Links to operations (`#operation/<operationId>`) go to their pages, one folder up.
+      .replace(/\]\(#operation\/([A-Za-z0-9_]+)\)/g, (_, id: string) => `](../${id}.md)`);
     const summary = g.markdown.split('\n\n')[0].replace(/\s+/g, ' ').trim();
     return { name: guidePageName(g.title), title: g.title, summary, text: `${text.trim()}\n` };
   });

@@ -40,6 +40,11 @@ function operations(doc: Doc): Op[] {
 }
 
 const code = (s: string) => `\`${s}\``;
+/**
+ * An operation as readers know it: its summary (prose wraps in narrow tables; ids do not), linked
+ * with Redoc's `#operation/<operationId>` anchor.
+ */
+const name = (op: Doc) => `[${String(op.summary ?? op.operationId)}](#operation/${op.operationId})`;
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 function table(head: string[], rows: string[][]): string {
   return [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
@@ -56,7 +61,7 @@ function scopeTable(doc: Doc): string {
   const users = (scope: string) =>
     ops
       .filter(({ op }) => requiredScopes(op).includes(scope))
-      .map(({ op }) => code(op.operationId))
+      .map(({ op }) => name(op))
       .join(', ');
   const blocks = [
     table(['Wildcard', 'Grants'], [[code('*'), ['every scope', users('*') && `required as such by ${users('*')}`].filter(Boolean).join('; ')]]),
@@ -83,7 +88,7 @@ function credentialTable(doc: Doc): string {
         : kinds.length
           ? 'none (see the operation)'
           : 'public';
-    return [code(op.operationId), `${code(`${method} ${path}`)}`, kinds.map((k) => CREDENTIAL_NAMES[k] ?? k).join(', ') || 'none', scope];
+    return [name(op), code(`${method} ${path}`), kinds.map((k) => CREDENTIAL_NAMES[k] ?? k).join(', ') || 'none', scope];
   });
   return table(['Operation', 'Request', 'Credentials', 'Scope'], rows);
 }
@@ -97,7 +102,7 @@ function priceTable(doc: Doc): string {
       price !== undefined
         ? `${price} μt`
         : `per op: ${Object.entries(byOp ?? {}).map(([o, p]) => `${o} ${p} μt`).join(', ')}`;
-    return [[code(op.operationId), code(`${method} ${path}`), text]];
+    return [[name(op), code(`${method} ${path}`), text]];
   });
   if (!rows.length) throw new Error('guides: no operation has an x-price-microtokens extension');
   return table(['Operation', 'Request', 'Price'], rows);

@@ -211,7 +211,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('docs site in Chromium', () => {
     await page.getByRole('menuitem').filter({ hasText: /^SDK$/ }).click();
     await expect.poll(text).toContain(sdk.split('\n').pop() as string);
     expect(sdk).toContain("await ss.infra.kv.set('session:u_123', { userId: 'u_123', role: 'admin' }, { ttl: 86400 })");
-    await page.getByRole('heading', { name: 'Set a value', exact: true }).first().scrollIntoViewIfNeeded();
+    // The samples' heights changed the layout: load the route again for the screenshot
+    // (via about:blank, or the same URL would only be a same-document hash navigation).
+    await page.goto('about:blank');
+    await page.goto(`${base}/docs/#/kv/setvalue`);
+    await waitForRedoc(page);
+    await expect.poll(() => headingInView(page, 'Set a value'), { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'set-value.png') });
 
     await page.close();
@@ -237,11 +242,18 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('docs site in Chromium', () => {
     await page.close();
   });
 
-  it("takes the error envelope's docs links (#section/Errors/<CODE>) to the code's section", async () => {
+  it("takes the error envelope's docs links (#section/Errors/<CODE>) to the code's section, and guide links to operations", async () => {
     const page = await context.newPage();
     await page.goto(`${base}/docs/#section/Errors/NOT_FOUND`);
     await waitForRedoc(page);
     await expect.poll(() => headingInView(page, 'NOT_FOUND'), { timeout: 10_000 }).toBe(true);
+
+    // The guides link operations the same way (#operation/<operationId>).
+    await page.goto(`${base}/docs/#/section/token-model/prices`);
+    await expect.poll(() => headingInView(page, 'Prices'), { timeout: 10_000 }).toBe(true);
+    await page.locator('table a', { hasText: 'Scan keys' }).first().click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/kv/scankeys');
+    await expect.poll(() => headingInView(page, 'Scan keys'), { timeout: 10_000 }).toBe(true);
     await page.close();
   });
 

@@ -13,6 +13,9 @@ import { CONTENT_SECURITY_POLICY } from '../../docs-site/html.ts';
 import { docsAreCurrent, ensureDocs } from '../../docs-site/index.ts';
 import { STAMP_FILE } from '../../docs-site/stamp.ts';
 
+/** A build runs Redocly in a child process: seconds, more on a loaded machine. */
+const BUILD_TIMEOUT = 60_000;
+
 let dir: string;
 let result: BuildResult;
 let html: string;
@@ -20,7 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'docs-build-test-'));
   result = await buildDocs({ outDir: join(dir, 'site') });
   html = await readFile(join(dir, 'site', 'index.html'), 'utf8');
-});
+}, BUILD_TIMEOUT);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('docs build', () => {
@@ -75,5 +78,5 @@ describe('ensureDocs', () => {
     expect(await docsAreCurrent({ source, outDir })).toBe(false);
     await ensureDocs({ source, outDir });
     expect(await readFile(join(outDir, 'llms.txt'), 'utf8')).toMatch(/^# Changed title/);
-  });
+  }, 3 * BUILD_TIMEOUT);
 });

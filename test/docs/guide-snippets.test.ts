@@ -48,7 +48,7 @@ beforeAll(async () => {
   delete process.env.SAASIGNAL_API_KEY;
   delete process.env.SAASIGNAL_TOKEN;
   process.env.SAASIGNAL_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, 60_000);
 
 afterAll(async () => {
   process.env = savedEnv;
@@ -73,5 +73,5 @@ describe('guide snippets against the server', () => {
     expect(token.token).toMatch(/^bt_/);
     expect(Date.parse(token.expires_at as string) - Date.now()).toBeGreaterThan(800_000);
     expect(logs).toEqual([]);
-  });
+  }, 60_000);
 });

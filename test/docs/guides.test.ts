@@ -31,7 +31,9 @@ describe('guides', () => {
       for (const resource of new Set(list.map((s) => s.split(':')[0]))) expect(scopes).toContain(`| \`${resource}:*\` |`);
     }
     expect(scopes).toContain('| `*` | every scope');
-    expect(scopes).toMatch(/^\| `kv:write` \| `setValue`, `deleteValue`, `incrementValue`, `batchOperations` \|$/m);
+    expect(scopes).toContain(
+      '| `kv:write` | [Set a value](#operation/setValue), [Delete a value](#operation/deleteValue), [Increment a value](#operation/incrementValue), [Batch operations](#operation/batchOperations) |',
+    );
   });
 
   it('give every metered operation its price from x-price-microtokens', () => {
@@ -40,9 +42,11 @@ describe('guides', () => {
     expect(metered.length).toBeGreaterThan(0);
     for (const o of metered) {
       const price = o.op['x-price-microtokens'];
-      expect(prices).toContain(`| \`${o.operationId}\` | \`${o.method.toUpperCase()} ${o.path}\` | ${price !== undefined ? `${price} μt` : 'per op:'}`);
+      expect(prices).toContain(
+        `| [${o.op.summary}](#operation/${o.operationId}) | \`${o.method.toUpperCase()} ${o.path}\` | ${price !== undefined ? `${price} μt` : 'per op:'}`,
+      );
     }
-    expect(prices).toContain('| `scanKeys` | `GET /infra/kv` | 5 μt |');
+    expect(prices).toContain('| [Scan keys](#operation/scanKeys) | `GET /infra/kv` | 5 μt |');
   });
 
   it('explain every error code under its own heading, with the status of x-status-by-code', () => {

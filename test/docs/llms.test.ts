@@ -112,5 +112,9 @@ describe('guide pages', () => {
     expect(files['llms/guides/quick-start.md']).toContain('[Token model](token-model.md)');
     expect(files['llms/guides/errors.md']).toContain('[Rate limits](rate-limits.md)');
     expect(files['llms/guides/errors.md']).toMatch(/^## NOT_FOUND\n\n\*\*HTTP 404\*\*/m);
+    expect(files['llms/guides/token-model.md']).toContain('| [Scan keys](../scanKeys.md) | `GET /infra/kv` | 5 μt |');
+    for (const [name, text] of Object.entries(files).filter(([n]) => n.startsWith('llms/guides/'))) {
+      for (const [, target] of text.matchAll(/\]\((\.\.\/[^)#]+)\)/g)) expect(files, `${name} -> ${target}`).toHaveProperty([`llms/${target.slice(3)}`]);
+    }
   });
 });
