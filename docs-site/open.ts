@@ -14,9 +14,8 @@ await ensureDocs();
 const url = pathToFileURL(join(docsDir, 'index.html')).href;
 const [command, ...args] =
   process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+// Printed first: on a machine without a desktop the opener may exist and still show nothing.
+console.log(`Docs: ${url}`);
 const child = spawn(command, args, { stdio: 'ignore', detached: true });
-child.on('error', () => console.log(`Open ${url} in a browser.`));
-child.on('spawn', () => {
-  console.log(`Opened ${url}`);
-  child.unref();
-});
+child.on('error', () => console.log('No browser opener found: open the URL above.'));
+child.on('spawn', () => child.unref());
