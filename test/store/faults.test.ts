@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../server/db/index.ts';
 import { createInfra } from '../../server/infra/index.ts';
 import { infraApp, listenOn } from './support/infra-harness.ts';
-import { storeKind } from './support/stores.ts';
+import { createTestDatabase, storeKind } from './support/stores.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 
 const kind = storeKind();
@@ -119,13 +118,9 @@ if (kind === 'postgres') {
     it('answers 503, then recovers by itself', async () => {
       const pgUrl = serviceUrl('DATABASE_URL');
       const proxy = await startTcpProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
-      const schema = `kv_faults_${run}`;
-      const admin = new pg.Client({ connectionString: pgUrl.href });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      const proxied = new URL(pgUrl.href);
+      const { url, drop } = await createTestDatabase('kv_faults');
+      const proxied = new URL(url);
       proxied.host = `127.0.0.1:${proxy.port}`;
-      proxied.searchParams.set('options', `-c search_path=${schema}`);
       const db = await openDb({ url: proxied.href });
       const infra = await createInfra({ db });
       const app = infraApp(infra, `proj_faults${run}`);
@@ -133,8 +128,7 @@ if (kind === 'postgres') {
         await infra.close();
         await db.close();
         await proxy.close();
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
+        await drop();
       });
 
       expect((await request(app).put('/infra/kv/before').send({ value: 'kept' })).status).toBe(200);

@@ -1,18 +1,16 @@
 /**
  * Two real server processes on the same data, one SIGKILLed while both take KV writes and
  * increments of a shared counter: `store:sqlite` shares one SQLite file between the two
- * processes, `store:postgres+redis` shares PostgreSQL (a schema of its own) and Redis. After the
+ * processes, `store:postgres+redis` shares PostgreSQL (a database of its own) and Redis. After the
  * killed one restarts, every acknowledged write is there, and the counter (incremented through
  * both) holds every acknowledged increment and no more than were sent.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { crashDuringWrites, projectToken, type ServerProcess, startServer } from './support/crash-run.ts';
-import { storeKind } from './support/stores.ts';
+import { createTestDatabase, storeKind } from './support/stores.ts';
 
 const kind = storeKind();
 const running: ServerProcess[] = [];
@@ -28,20 +26,11 @@ async function storageEnv(): Promise<Record<string, string>> {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     return { DATABASE_URL: join(dir, 'saasignal.db'), REDIS_URL: '' };
   }
-  const base = process.env.DATABASE_URL;
   const redis = process.env.REDIS_URL;
-  if (!base || !redis) throw new Error('DATABASE_URL and REDIS_URL must be set');
-  const schema = `kv_crash_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  });
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return { DATABASE_URL: url.href, REDIS_URL: redis };
+  if (!redis) throw new Error('REDIS_URL must be set');
+  const { url, drop } = await createTestDatabase('kv_crash');
+  cleanups.push(drop);
+  return { DATABASE_URL: url, REDIS_URL: redis };
 }
 
 it(`keeps every acknowledged write when one of two processes is killed (${kind})`, async () => {

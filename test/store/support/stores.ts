@@ -1,8 +1,8 @@
 /**
  * The KV backends the conformance suite runs against, chosen by `STORE` (set per vitest
  * project): `sqlite` -> the SQL store on a temporary SQLite file; `postgres` -> the Redis store
- * (REDIS_URL) and the SQL store on PostgreSQL (DATABASE_URL, in a schema of its own). Each run
- * uses a unique Redis key prefix / PostgreSQL schema and removes it afterwards. A service that
+ * (REDIS_URL) and the SQL store on PostgreSQL (DATABASE_URL, in a database of its own). Each run
+ * uses a unique Redis key prefix / PostgreSQL database and removes it afterwards. A service that
  * is unreachable fails the suite: nothing is skipped.
  */
 import { randomBytes } from 'node:crypto';
@@ -73,18 +73,31 @@ async function sqliteBackend(): Promise<Backend> {
 }
 
 async function postgresBackend(): Promise<Backend> {
+  const { url, drop } = await createTestDatabase('kv_conformance');
+  return sqlBackend('sql on postgres', url, drop);
+}
+
+/**
+ * A PostgreSQL database of its own for one suite (dropped by `drop`). A database rather than a
+ * schema: Kysely's migrator looks for its `kysely_migration` table in every schema, so a schema
+ * migrated next to another suite's would be taken as already migrated.
+ */
+export async function createTestDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set');
-  const schema = `kv_conformance_${runId}`;
-  // A plain client for the schema itself: openDb would migrate the default schema.
+  const database = `${name}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create schema if not exists ${schema}`);
-  const url = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  return sqlBackend('sql on postgres', url, async () => {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  });
+  await admin.query(`create database ${database}`);
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return {
+    url: url.href,
+    async drop() {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 async function redisBackend(): Promise<Backend> {
