@@ -16,6 +16,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
@@ -23,10 +24,10 @@ export default defineConfig({
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
-      { test: { name: 'store:sqlite', include: ['test/store/**/*.test.ts'], env: { STORE: 'sqlite' } } },
-      { test: { name: 'store:postgres+redis', include: ['test/store/**/*.test.ts'], env: pgEnv } },
-      { test: { name: 'multi', include: ['test/multi/**/*.test.ts'], env: pgEnv, testTimeout: 120_000, fileParallelism: false } },
-      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
+      { extends: true, test: { name: 'store:sqlite', include: ['test/store/**/*.test.ts'], env: { STORE: 'sqlite' } } },
+      { extends: true, test: { name: 'store:postgres+redis', include: ['test/store/**/*.test.ts'], env: pgEnv } },
+      { extends: true, test: { name: 'multi', include: ['test/multi/**/*.test.ts'], env: pgEnv, testTimeout: 120_000, fileParallelism: false } },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });

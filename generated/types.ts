@@ -1825,9 +1825,9 @@ export interface components {
         "X-Request-Id": string;
         /** @description Microtokens (μt, 1 token = 1,000,000 μt) this request cost. */
         "X-Microtokens-Used": number;
-        /** @description The rate-limit policy of the credential, e.g. `600;w=60` (IETF draft-8). */
+        /** @description The rate-limit policy of the credential (IETF draft-8): quota `q` per window `w` seconds. */
         "RateLimit-Policy": string;
-        /** @description Remaining requests and seconds until the window resets, e.g. `limit=600, remaining=599, reset=60`. */
+        /** @description Remaining requests `r` and seconds `t` until the window resets (IETF draft-8). */
         RateLimit: string;
         /** @description Seconds to wait before retrying. */
         "Retry-After": number;
@@ -2808,7 +2808,7 @@ export interface operations {
     scanKeys: {
         parameters: {
             query?: {
-                /** @description Key prefix to filter by (max 512 chars). Default: all keys. */
+                /** @description Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded. */
                 prefix?: string;
                 /** @description Opaque scan cursor from a previous `next_cursor` (at most 2731 characters). */
                 cursor?: components["schemas"]["KvCursor"];

@@ -224,12 +224,12 @@ registry.registerComponent('headers', 'X-Microtokens-Used', {
   schema: { type: 'integer' as const, minimum: 0, example: 2 },
 });
 registry.registerComponent('headers', 'RateLimit-Policy', {
-  description: 'The rate-limit policy of the credential, e.g. `600;w=60` (IETF draft-8).',
-  schema: { type: 'string' as const, example: '600;w=60' },
+  description: 'The rate-limit policy of the credential (IETF draft-8): quota `q` per window `w` seconds.',
+  schema: { type: 'string' as const, example: '"600-in-1min"; q=600; w=60' },
 });
 registry.registerComponent('headers', 'RateLimit', {
-  description: 'Remaining requests and seconds until the window resets, e.g. `limit=600, remaining=599, reset=60`.',
-  schema: { type: 'string' as const, example: 'limit=600, remaining=599, reset=60' },
+  description: 'Remaining requests `r` and seconds `t` until the window resets (IETF draft-8).',
+  schema: { type: 'string' as const, example: '"600-in-1min"; r=599; t=60' },
 });
 registry.registerComponent('headers', 'Retry-After', {
   description: 'Seconds to wait before retrying.',

@@ -44,10 +44,12 @@ export function buildDocument() {
     },
     servers: [
       {
-        url: '{origin}',
-        description: 'Your SaaSignal server. `npm start` serves on http://localhost:3000.',
-        variables: { origin: { default: 'http://localhost:3000', description: 'Scheme, host and port of your server.' } },
-      },
+        // Relative: the reference is served by the API server itself, so its origin is the API's.
+        url: '/',
+        description: 'This SaaSignal server. `npm start` serves on http://localhost:3000.',
+        // Where clients outside a browser (SDK, curl samples) go when told nothing else.
+        'x-default-origin': 'http://localhost:3000',
+      } as { url: string; description: string },
     ],
     tags: [...TAGS.map(([name, description]) => ({ name, description }))],
   });

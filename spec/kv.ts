@@ -236,7 +236,17 @@ defineOperation({
   price: 5,
   request: {
     query: z.object({
-      prefix: z.string().max(512).regex(PREFIX_PATTERN).optional().openapi({ description: 'Key prefix to filter by (max 512 chars). Default: all keys.', example: 'session:' }),
+      prefix: z
+        .string()
+        .max(512)
+        .regex(PREFIX_PATTERN)
+        .optional()
+        .openapi({
+          description: 'Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded.',
+          example: 'session:',
+          // `?prefix=session:` is how people type it (curl); without this the validator refuses the `:`.
+          param: { allowReserved: true },
+        }),
       cursor: KvCursor.optional(),
       limit: z.number().int().min(1).max(1000).default(100).openapi({ description: 'Max keys per page (1–1000, default 100).', example: 50 }),
     }),

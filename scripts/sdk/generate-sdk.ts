@@ -22,10 +22,10 @@ function runtimeText(): string {
   return RUNTIME.slice(RUNTIME.indexOf('\n', start) + 1, end).trimEnd();
 }
 
-/** The first server's URL with its variables at their defaults. */
+/** The first server's URL, resolved against its `x-default-origin` when relative. */
 function serverUrl(doc: Json): string {
-  const server = doc.servers?.[0];
-  return String(server?.url ?? '').replace(/\{(\w+)\}/g, (_: string, v: string) => server.variables?.[v]?.default ?? '');
+  const server = doc.servers?.[0] ?? { url: '/' };
+  return new URL(server.url, server['x-default-origin']).href.replace(/\/$/, '');
 }
 
 function resolve(doc: Json, node: Json): Json {

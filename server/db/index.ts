@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { migrations } from './migrations/index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -59,13 +59,28 @@ async function openPostgres(url: string): Promise<Db> {
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }
 
-/** Runs pending migrations; safe to call on every start and from several instances. */
+/**
+ * Runs pending migrations; safe to call on every start and from several instances at once.
+ * PostgreSQL: Kysely locks its migration table, which lives in the connection's own schema (by
+ * default Kysely finds one in any schema and takes another schema's as this one's).
+ * SQLite: Kysely takes no lock; two processes starting together on a new file race, the loser's
+ * transaction rolls back, and a retry finds nothing pending.
+ */
 export async function migrate(db: Db): Promise<string[]> {
+  let migrationTableSchema: string | undefined;
+  if (db.dialect === 'postgres') {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
+    migrationTableSchema = rows[0].schema;
+  }
   const migrator = new Migrator({
     db: db.kysely,
+    migrationTableSchema,
     provider: { getMigrations: async () => migrations(db.dialect) as Record<string, Migration> },
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (db.dialect !== 'sqlite' || attempt >= 5) throw error;
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+  }
 }
