@@ -1,7 +1,7 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB) -> OpenAPI validation
+ *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
  *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
@@ -25,6 +25,7 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import { requestId } from './http/request-id.ts';
@@ -107,7 +108,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
-    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }));
+    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth);
     app.use(
       OpenApiValidator.middleware({
         // A copy: the validator annotates the document it is given.

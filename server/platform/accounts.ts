@@ -54,6 +54,12 @@ function passCookies(res: Response, headers: Headers): void {
 export function accountHandlers(deps: PlatformDeps): Handlers {
   const { db } = deps;
 
+  async function emailTaken(email: string): Promise<boolean> {
+    // better-auth stores emails lower-cased.
+    const row = await db.kysely.selectFrom('user').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** The organization sign-in reports: the oldest one the user owns. */
   async function defaultOrgId(userId: string): Promise<string | null> {
     const row = await db.kysely.selectFrom('organization').select('id').where('owner_id', '=', userId).orderBy('id').limit(1).executeTakeFirst();
@@ -70,6 +76,8 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
         const failure = authStatus(err);
         if (failure?.code.startsWith('USER_ALREADY_EXISTS')) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
         if (failure && failure.status === 400) throw new ApiError('INVALID_REQUEST', failure.message || 'The sign-up request is invalid.');
+        // Two sign-ups with one email at once: the loser fails on the unique index, inside better-auth.
+        if (await emailTaken(body.email)) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
         throw err;
       }
       const { user, token } = result.response;

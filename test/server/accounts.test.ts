@@ -43,6 +43,15 @@ describe('sign-up', () => {
     expectError(res, 409, 'EMAIL_TAKEN');
   });
 
+  it('concurrent sign-ups with one email: one account, every other answer 409 EMAIL_TAKEN', async () => {
+    const email = uniqueEmail('race');
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() => request(t.app).post('/api/auth/sign-up/email').send({ email, password: PASSWORD, name: 'Racer' })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
+    for (const a of answers.filter((x) => x.status === 409)) expectError(a, 409, 'EMAIL_TAKEN');
+  });
+
   it.each([
     ['a short password', { password: 'short' }, '/body/password'],
     ['a malformed email', { email: 'not-an-email' }, '/body/email'],

@@ -6,6 +6,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseContentType } from '../../server/http/content-type.ts';
+import { depthOf } from '../../server/http/json-depth.ts';
 import { document } from '../../server/spec.ts';
 import { bearer, expectError, openApp, REQUEST_ID, signUp, type TestApp, type User } from './support/platform.ts';
 
@@ -57,6 +58,15 @@ describe('bodies', () => {
   it('a body over 1 MB is 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await createOrg().send({ name: 'x'.repeat(1_100_000) });
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('a body nested deeper than 512 levels is 400, whatever the operation (no stack overflow behind it)', async () => {
+    for (const depth of [600, 100_000]) {
+      const body = `{"name":"Acme","slug":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const res = await createOrg().set('Content-Type', 'application/json').send(body);
+      expectError(res, 400, 'INVALID_REQUEST');
+      expect(res.body.error.details).toEqual([{ path: '/body', message: 'must not be nested deeper than 512 levels' }]);
+    }
   });
 
   it('a missing required body is 400 INVALID_REQUEST', async () => {
@@ -116,6 +126,17 @@ describe('routes', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-headers']).toMatch(/Authorization/);
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+});
+
+describe('depthOf', () => {
+  it.each([
+    [1, 0],
+    [{}, 1],
+    [[[], [[]]], 3],
+    [{ a: { b: [1, { c: null }] } }, 4],
+  ])('%j is nested %i containers deep', (value, depth) => {
+    expect(depthOf(value)).toBe(depth);
   });
 });
 
