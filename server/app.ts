@@ -61,6 +61,14 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Refuses to start with an operation of the document that nothing answers (rather than a 501 later). */
+export function assertEveryOperationHandled(handlers: Handlers): void {
+  const missing = [...operationsById.values()].filter((op) => !handlers[op.operationId]);
+  if (missing.length > 0) {
+    throw new Error(`No handler for ${missing.map((op) => `${op.operationId} (${op.method.toUpperCase()} ${op.path})`).join(', ')}`);
+  }
+}
+
 /** The body limit: values are at most 256 KB, a batch of small ones fits comfortably. */
 const BODY_LIMIT = '1mb';
 
@@ -122,9 +130,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       }),
     );
 
+    assertEveryOperationHandled(handlers);
     for (const op of operationsById.values()) {
-      const handler = handlers[op.operationId];
-      if (!handler) throw new Error(`No handler for operation ${op.operationId} (${op.method.toUpperCase()} ${op.path})`);
+      const handler = handlers[op.operationId]!;
       const chain =
         op.credentials.length === 0
           ? [limiters.perIp]

@@ -5,9 +5,10 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertEveryOperationHandled } from '../../server/app.ts';
 import { normaliseContentType } from '../../server/http/content-type.ts';
 import { depthOf } from '../../server/http/json-depth.ts';
-import { document } from '../../server/spec.ts';
+import { document, operationsById } from '../../server/spec.ts';
 import { bearer, expectError, openApp, REQUEST_ID, signUp, type TestApp, type User } from './support/platform.ts';
 
 let t: TestApp;
@@ -126,6 +127,15 @@ describe('routes', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-headers']).toMatch(/Authorization/);
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+});
+
+describe('assertEveryOperationHandled', () => {
+  it('refuses to start when an operation of the document has no handler, naming it', () => {
+    const all = Object.fromEntries([...operationsById.keys()].map((id) => [id, () => {}]));
+    expect(() => assertEveryOperationHandled(all)).not.toThrow();
+    const { getValue: _dropped, ...partial } = all;
+    expect(() => assertEveryOperationHandled(partial)).toThrow('No handler for getValue (GET /infra/kv/{key})');
   });
 });
 
