@@ -4,12 +4,8 @@
  * way a client makes them, through the API.
  */
 import request, { type Response } from 'supertest';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { type AppOptions, type App, createApp } from '../../../server/app.ts';
-
-// Every suite here signs users up (scrypt) and many run at once: vitest's 5 s default is too
-// tight under load. (The root config's 30 s does not reach the projects: they do not `extends`.)
-vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 export interface TestApp extends App {
   /** What the server logged (unexpected errors, undocumented statuses). */
