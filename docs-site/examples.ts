@@ -5,7 +5,7 @@
  *
  * @module docs-site/examples
  */
-import { type Json, resolve } from './document.ts';
+import { type Json, resolve } from '../scripts/document.ts';
 
 const MAX_DEPTH = 8;
 

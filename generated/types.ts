@@ -127,7 +127,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name (400 `CONFIRMATION_MISMATCH` otherwise, also when it is missing).
+         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`.
          *
          *     **Required scope:** `*`.
          */

@@ -144,7 +144,7 @@ defineOperation({
   summary: 'Delete an organization',
   description:
     'Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the ' +
-    "organization's name (400 `CONFIRMATION_MISMATCH` otherwise, also when it is missing).",
+    "organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`.",
   credentials: ['session', 'apiKey'],
   scope: '*',
   request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest, false) },

@@ -5,6 +5,7 @@
  * @module scripts/sdk/generate-sdk
  */
 import { readFileSync } from 'node:fs';
+import { resolve, serverUrl } from '../document.ts';
 
 type Json = any;
 interface SdkExt {
@@ -20,17 +21,6 @@ function runtimeText(): string {
   const end = RUNTIME.indexOf('// ---- runtime:end');
   if (start < 0 || end < 0) throw new Error('runtime markers missing in scripts/sdk/runtime.ts');
   return RUNTIME.slice(RUNTIME.indexOf('\n', start) + 1, end).trimEnd();
-}
-
-/** The first server's URL, resolved against its `x-default-origin` when relative. */
-function serverUrl(doc: Json): string {
-  const server = doc.servers?.[0] ?? { url: '/' };
-  return new URL(server.url, server['x-default-origin']).href.replace(/\/$/, '');
-}
-
-function resolve(doc: Json, node: Json): Json {
-  while (node?.$ref) node = node.$ref.split('/').slice(1).reduce((n: Json, k: string) => n[k], doc);
-  return node;
 }
 
 /** The camel-cased class name of an error response component: `NotFound` -> `NotFoundError`. */

@@ -1,8 +1,8 @@
 /**
- * Reading the OpenAPI document for the docs: `$ref` resolution, the operations in document order,
- * and the parts of an operation every output (code samples, llms.txt, search) needs.
+ * Reading the generated OpenAPI document: `$ref` resolution, the operations in document order,
+ * and the parts of an operation every output (SDK, code samples, llms.txt, search) needs.
  *
- * @module docs-site/document
+ * @module scripts/document
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  */
 
@@ -90,13 +90,13 @@ export function successResponse(doc: Json, operation: Operation): { status: stri
 }
 
 /**
- * The first server's URL with its variables at their defaults (`{origin}` -> `http://localhost:3000`),
- * without a trailing slash.
+ * The first server's URL, absolute: variables at their defaults, and a relative URL (the
+ * reference is served by the API itself) resolved against the server's `x-default-origin`.
+ * No trailing slash.
  */
 export function serverUrl(doc: Json): string {
   const server = doc.servers?.[0];
   if (!server) return '';
-  return String(server.url)
-    .replace(/\{(\w+)\}/g, (_: string, v: string) => server.variables?.[v]?.default ?? '')
-    .replace(/\/$/, '');
+  const url = String(server.url).replace(/\{(\w+)\}/g, (_: string, v: string) => server.variables?.[v]?.default ?? '');
+  return (server['x-default-origin'] ? new URL(url, server['x-default-origin']).href : url).replace(/\/$/, '');
 }
