@@ -245,7 +245,8 @@ defineOperation({
           description: 'Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded.',
           example: 'session:',
           // `?prefix=session:` is how people type it (curl); without this the validator refuses the `:`.
-          param: { allowReserved: true },
+          // `?prefix=` is the empty prefix the pattern allows (all keys).
+          param: { allowReserved: true, allowEmptyValue: true },
         }),
       cursor: KvCursor.optional(),
       limit: z.number().int().min(1).max(1000).default(100).openapi({ description: 'Max keys per page (1–1000, default 100).', example: 50 }),
