@@ -6,6 +6,14 @@
 import { Email, errors, jsonBody, ok, Timestamp, UserId } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
+const userExample = {
+  id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+  email: 'alice@acme.com',
+  name: 'Alice Doe',
+  email_verified: false,
+  created_at: '2026-03-10T13:15:00.000Z',
+};
+
 export const User = registry.register(
   'User',
   z
@@ -17,13 +25,7 @@ export const User = registry.register(
       created_at: Timestamp,
     })
     .openapi({
-      example: {
-        id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-        email: 'alice@acme.com',
-        name: 'Alice Doe',
-        email_verified: false,
-        created_at: '2026-03-10T13:15:00.000Z',
-      },
+      example: userExample,
     }),
 );
 
@@ -62,13 +64,7 @@ export const AuthResult = registry.register(
     .openapi({
       example: {
         token: 'st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2',
-        user: {
-          id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-          email: 'alice@acme.com',
-          name: 'Alice Doe',
-          email_verified: false,
-          created_at: '2026-03-10T13:15:00.000Z',
-        },
+        user: userExample,
         default_org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
       },
     }),
@@ -88,13 +84,7 @@ export const Session = registry.register(
           expires_at: '2026-03-17T13:15:00.000Z',
           created_at: '2026-03-10T13:15:00.000Z',
         },
-        user: {
-          id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-          email: 'alice@acme.com',
-          name: 'Alice Doe',
-          email_verified: false,
-          created_at: '2026-03-10T13:15:00.000Z',
-        },
+        user: userExample,
       },
     }),
 );

@@ -6,6 +6,15 @@
 import { Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, Slug, Timestamp, UserId } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
+const organizationExample = {
+  id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+  name: 'Acme Corp',
+  slug: 'acme-corp',
+  owner_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+  created_at: '2026-03-10T13:15:00.000Z',
+  updated_at: '2026-03-10T13:15:00.000Z',
+};
+
 export const Organization = registry.register(
   'Organization',
   z
@@ -18,14 +27,7 @@ export const Organization = registry.register(
       updated_at: Timestamp,
     })
     .openapi({
-      example: {
-        id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-        name: 'Acme Corp',
-        slug: 'acme-corp',
-        owner_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-        created_at: '2026-03-10T13:15:00.000Z',
-        updated_at: '2026-03-10T13:15:00.000Z',
-      },
+      example: organizationExample,
     }),
 );
 
@@ -34,14 +36,7 @@ export const OrganizationList = registry.register(
   z.object({ organizations: z.array(Organization), next_cursor: NextCursor }).openapi({
     example: {
       organizations: [
-        {
-          id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-          name: 'Acme Corp',
-          slug: 'acme-corp',
-          owner_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-          created_at: '2026-03-10T13:15:00.000Z',
-          updated_at: '2026-03-10T13:15:00.000Z',
-        },
+        organizationExample,
       ],
       next_cursor: null,
     },

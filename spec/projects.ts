@@ -6,6 +6,15 @@
 import { Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Region, REGIONS, Timestamp } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
+const projectExample = {
+  id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
+  org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+  name: 'Production',
+  description: null,
+  region: 'enam',
+  created_at: '2026-03-10T13:15:00.000Z',
+};
+
 export const Project = registry.register(
   'Project',
   z
@@ -18,14 +27,7 @@ export const Project = registry.register(
       created_at: Timestamp,
     })
     .openapi({
-      example: {
-        id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
-        org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-        name: 'Production',
-        description: null,
-        region: 'enam',
-        created_at: '2026-03-10T13:15:00.000Z',
-      },
+      example: projectExample,
     }),
 );
 
@@ -34,14 +36,7 @@ export const ProjectList = registry.register(
   z.object({ projects: z.array(Project), next_cursor: NextCursor }).openapi({
     example: {
       projects: [
-        {
-          id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
-          org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-          name: 'Production',
-          description: null,
-          region: 'enam',
-          created_at: '2026-03-10T13:15:00.000Z',
-        },
+        projectExample,
       ],
       next_cursor: null,
     },
