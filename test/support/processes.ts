@@ -63,3 +63,52 @@ export async function startPrism(mode: 'mock' | { proxy: string }): Promise<Spaw
       }),
   };
 }
+
+export interface ServerProcess extends Spawned {
+  /** SIGKILL; resolves once the process is gone. */
+  kill: () => Promise<void>;
+}
+
+export interface ServerOptions {
+  /** A SQLite file or `postgres://…` (required: the environment may name another store). */
+  databaseUrl: string;
+  /** `redis://…`; none by default, whatever the environment says. */
+  redisUrl?: string;
+  /** More environment (e.g. `SAASIGNAL_RATE_LIMIT`, `SAASIGNAL_INCLUDED_MICROTOKENS`). */
+  env?: Record<string, string>;
+  /** Node flags before the entry point (e.g. `--expose-gc`). */
+  nodeArgs?: string[];
+  /** A port chosen beforehand (e.g. to start a proxy in front at the same time); free by default. */
+  port?: number;
+}
+
+/**
+ * Starts the real server (`node --import tsx server/main.ts`, one process, so signals reach the
+ * server itself) on a free loopback port, and waits until it answers.
+ */
+export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl ?? '', ...options.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    // A graceful stop that hangs would hold the suite: it gets the server's own grace, then SIGKILL.
+    const late = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(late);
+  };
+  try {
+    await waitForHttp(`${url}/openapi.json`, 60_000, child);
+  } catch (error) {
+    await signal('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${out}`);
+  }
+  return { url, child, output: () => out, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
