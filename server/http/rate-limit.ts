@@ -47,11 +47,45 @@ function credentialKey(req: Request, res: Response<unknown, Locals>): string {
   return `ip:${ipKeyGenerator(req.ip ?? '')}`;
 }
 
+/**
+ * rate-limit-redis loads its Lua scripts once, in `init()`, and keeps the promise: an instance
+ * started while Redis was unreachable failed every later request with that first error (503
+ * forever, long after Redis was back). Here a failed load is loaded again by the next request.
+ */
+class RedisCounters extends RedisStore {
+  #failed = new Set<'increment' | 'get'>();
+
+  override loadIncrementScript(key?: string): Promise<string> {
+    return this.#track('increment', super.loadIncrementScript(key));
+  }
+
+  override loadGetScript(key?: string): Promise<string> {
+    return this.#track('get', super.loadGetScript(key));
+  }
+
+  override increment(key: string) {
+    if (this.#failed.has('increment')) this.incrementScriptSha = this.loadIncrementScript(key);
+    return super.increment(key);
+  }
+
+  override get(key: string) {
+    if (this.#failed.has('get')) this.getScriptSha = this.loadGetScript(key);
+    return super.get(key);
+  }
+
+  #track(script: 'increment' | 'get', loading: Promise<string>): Promise<string> {
+    this.#failed.delete(script);
+    // The caller still sees the rejection; this branch only remembers it.
+    loading.catch(() => this.#failed.add(script));
+    return loading;
+  }
+}
+
 export function createRateLimiters(options: RateLimitOptions = {}): RateLimiters {
   const prefix = options.redisPrefix ?? 'saasignal:rl:';
   const store = (name: string): Store | undefined =>
     options.redis
-      ? new RedisStore({
+      ? new RedisCounters({
           prefix: `${prefix}${name}:`,
           sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as never,
         })
