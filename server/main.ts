@@ -1,6 +1,7 @@
 /**
  * `npm start`: the API on `PORT` (default 3000), data in `./data/saasignal.db` unless
- * `DATABASE_URL` names another file or a PostgreSQL database, Redis when `REDIS_URL` is set.
+ * `DATABASE_URL` names another file or a PostgreSQL database, Redis when `REDIS_URL` is set (its keys
+ * under `REDIS_KEY_PREFIX`, default `ss:` for data and `saasignal:rl:` for rate-limit counters).
  * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
  * missing or stale) in the background. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
@@ -18,7 +19,14 @@ const log = (level: 'info' | 'error', message: string, fields: Record<string, un
 const SHUTDOWN_GRACE_MS = 10_000;
 
 const port = Number(process.env.PORT ?? 3000);
-const { app, close, warmUp } = await createApp({ redisUrl: process.env.REDIS_URL || undefined, docsDir });
+// Several deployments (or test runs) can share one Redis, each under its own key prefix.
+const redisPrefix = process.env.REDIS_KEY_PREFIX || undefined;
+const { app, close, warmUp } = await createApp({
+  redisUrl: process.env.REDIS_URL || undefined,
+  infra: redisPrefix ? { redisKeyPrefix: redisPrefix } : undefined,
+  rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
+  docsDir,
+});
 
 const server = app.listen(port, () => {
   log('info', 'listening', { port, docs: `http://localhost:${port}/docs` });
