@@ -5,6 +5,7 @@
  * once: channel events, counters, revocations, rate-limit budgets, the balance, browser tokens
  * and sessions.
  */
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../server/db/migrations/index.ts';
@@ -158,6 +159,31 @@ describe('two instances with generous limits', () => {
     expect((await call(b.base, 'POST', '/api/auth/sign-out', { token })).status).toBe(200);
     expect((await call(a.base, 'GET', `/core/organizations/${owner.orgId}`, { token })).status).toBe(401);
     expect((await fetch(`${a.base}/core/organizations/${owner.orgId}`, { headers: { Cookie: cookieHeader } })).status).toBe(401);
+  });
+
+  it('keeps every Redis key of the deployment under REDIS_KEY_PREFIX', async () => {
+    const key = await apiToken(a.base, owner, ['kv:write']);
+    for (const s of [a, b]) expect((await call(s.base, 'PUT', '/infra/kv/where', { token: key.secret, body: { value: s.base } })).status).toBe(200);
+    const redis = new Redis(d.redisUrl);
+    try {
+      const keys = async (pattern: string) => {
+        const found: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          found.push(...batch);
+          cursor = next;
+        } while (cursor !== '0');
+        return found;
+      };
+      const ours = await keys(`${d.redisPrefix}*`);
+      // KV data and rate-limit counters of this deployment, and nothing of its project elsewhere.
+      expect(ours.some((k) => k.startsWith(`${d.redisPrefix}kv:${owner.projectId}:`))).toBe(true);
+      expect(ours.some((k) => k.startsWith(`${d.redisPrefix}rl:live:`))).toBe(true);
+      expect((await keys(`*${owner.projectId}*`)).filter((k) => !k.startsWith(d.redisPrefix))).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
