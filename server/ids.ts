@@ -11,25 +11,35 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export type IdPrefix = 'usr' | 'ses' | 'acc' | 'ver' | 'org' | 'proj' | 'tok' | 'inv' | 'req' | 'evt';
 
-/** A 26-character ULID: 48 bits of milliseconds, then 80 random bits, in Crockford base32. */
+let lastTime = -1;
+let lastRandom: number[] = [];
+
+/**
+ * A 26-character ULID: 48 bits of milliseconds, then 80 random bits, in Crockford base32.
+ * Monotonic within a process: ids made in the same millisecond increment the random part, so
+ * their order is creation order (event ids sort in publish order; pages of objects are stable).
+ */
 export function ulid(now = Date.now()): string {
-  let time = '';
-  for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
-  const bytes = randomBytes(10);
-  let random = '';
-  // 80 bits = 16 base32 digits; read them 5 bits at a time from the byte string.
-  let acc = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      random += CROCKFORD[(acc >> bits) & 31];
-    }
-    acc &= (1 << bits) - 1;
+  if (now <= lastTime) {
+    increment(lastRandom);
+  } else {
+    lastTime = now;
+    lastRandom = [...randomBytes(16)].map((b) => b & 31);
   }
-  return time + random;
+  let time = '';
+  for (let i = 0, t = lastTime; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  return time + lastRandom.map((d) => CROCKFORD[d]).join('');
+}
+
+/** Adds one to a base32 digit array; on the (2^-80 likely) overflow it starts over at zero. */
+function increment(digits: number[]): void {
+  for (let i = digits.length - 1; i >= 0; i--) {
+    if (digits[i] < 31) {
+      digits[i]++;
+      return;
+    }
+    digits[i] = 0;
+  }
 }
 
 export function newId(prefix: IdPrefix): string {

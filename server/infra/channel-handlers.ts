@@ -11,7 +11,7 @@ import type { Schemas } from '../spec.ts';
 import { namespaceOf } from './kv-handlers.ts';
 import type { ChannelEvent, PubSub } from './pubsub.ts';
 import { type EventStream, openEventStream } from './sse.ts';
-import { ulid } from './ulid.ts';
+import { ulid } from '../ids.ts';
 
 /** Largest serialized `data` of an event (64 KB). */
 export const MAX_EVENT_BYTES = 65_536;

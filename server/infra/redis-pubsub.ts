@@ -13,7 +13,7 @@
 import type { Redis } from 'ioredis';
 import { Script } from './kv-redis-scripts.ts';
 import { type ChannelEvent, deliver, type Listener, type PubSub, topicOf } from './pubsub.ts';
-import { ulid } from './ulid.ts';
+import { ulid } from '../ids.ts';
 
 const PRESENCE_MS = 30_000;
 
