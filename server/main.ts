@@ -1,7 +1,8 @@
 /**
  * `npm start`: the API on `PORT` (default 3000), data in `./data/saasignal.db` unless
  * `DATABASE_URL` names another file or a PostgreSQL database, Redis when `REDIS_URL` is set (its keys
- * under `REDIS_KEY_PREFIX`, default `ss:` for data and `saasignal:rl:` for rate-limit counters).
+ * under `REDIS_KEY_PREFIX`, default `ss:` for data and `saasignal:rl:` for rate-limit counters);
+ * `TRUST_PROXY` when it runs behind a load balancer.
  * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
  * missing or stale) in the background. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
@@ -27,6 +28,11 @@ const { app, close, warmUp } = await createApp({
   rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
   docsDir,
 });
+// Behind a load balancer every request comes from its address: per-IP limits (sign-up, sign-in)
+// would be one budget for everybody. TRUST_PROXY names the proxies whose X-Forwarded-For to
+// believe, as Express's `trust proxy` takes it: a hop count, `loopback`, addresses or subnets.
+const trustProxy = process.env.TRUST_PROXY;
+if (trustProxy) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy === 'true' ? true : trustProxy);
 
 const server = app.listen(port, () => {
   log('info', 'listening', { port, docs: `http://localhost:${port}/docs` });
