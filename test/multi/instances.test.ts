@@ -190,10 +190,37 @@ describe('two instances with generous limits', () => {
 describe('two instances with small limits', () => {
   const PER_MINUTE = 30;
   const ALLOWANCE = 100;
+  // Per client address; this suite's own sign-ups (from 127.0.0.1, one per test) stay below it.
+  const SIGN_INS_PER_MINUTE = 5;
   let a: ServerProcess;
   let b: ServerProcess;
   beforeAll(async () => {
-    ({ a, b } = await twoInstances('limits', { SAASIGNAL_RATE_LIMIT: String(PER_MINUTE), SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE) }));
+    ({ a, b } = await twoInstances('limits', {
+      SAASIGNAL_RATE_LIMIT: String(PER_MINUTE),
+      SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE),
+      SAASIGNAL_AUTH_RATE_LIMIT: String(SIGN_INS_PER_MINUTE),
+      // The instances sit behind a proxy on this machine: believe its X-Forwarded-For.
+      TRUST_PROXY: 'loopback',
+    }));
+  });
+
+  it('limits sign-ins per client address behind the load balancer, one budget across both instances', async () => {
+    const owner = await account(a.base, 'signin');
+    const signIn = (via: ServerProcess, client: string) =>
+      fetch(`${via.base}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': client },
+        body: JSON.stringify({ email: owner.email, password: PASSWORD }),
+      });
+    for (let i = 0; i < SIGN_INS_PER_MINUTE; i++) expect((await signIn(i % 2 ? a : b, '203.0.113.10')).status).toBe(200);
+    for (const via of [a, b]) {
+      const limited = await signIn(via, '203.0.113.10');
+      expect(limited.status).toBe(429);
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Another client behind the same balancer is not held back by the first.
+    expect((await signIn(a, '203.0.113.11')).status).toBe(200);
   });
 
   it('shares one rate-limit budget per credential: 429 with Retry-After on both once spent', async () => {
