@@ -18,7 +18,7 @@ import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
 import { BROWSER_PREFIX, type BrowserTokens } from './browser-tokens.ts';
 import { parseScopes } from './scopes.ts';
-import { SESSION_COOKIE } from './session-cookie.ts';
+import { SESSION_COOKIE_NAMES } from './session-cookie.ts';
 
 export interface IdentifyDeps {
   db: Db;
@@ -56,7 +56,8 @@ function findCredential(req: Request, op: OperationInfo): Found | 'malformed' | 
   if (op.credentials.includes('browserQuery') && typeof req.query.token === 'string') {
     return { value: req.query.token, carrier: 'query' };
   }
-  const cookie = cookieValue(req.get('cookie'), SESSION_COOKIE);
+  const header = req.get('cookie');
+  const cookie = SESSION_COOKIE_NAMES.map((name) => cookieValue(header, name)).find(Boolean);
   return cookie ? { value: cookie, carrier: 'cookie' } : null;
 }
 
@@ -65,7 +66,8 @@ function findCredential(req: Request, op: OperationInfo): Found | 'malformed' | 
  * the Auth handlers that call `auth.api.*` after `identify` has proven it.
  */
 export function sessionHeaders(value: string, carrier: Carrier): Headers {
-  return new Headers(carrier === 'cookie' ? { cookie: `${SESSION_COOKIE}=${value}` } : { authorization: `Bearer ${value}` });
+  // Under both names: better-auth reads the one its base URL implies (see SESSION_COOKIE_NAMES).
+  return new Headers(carrier === 'cookie' ? { cookie: SESSION_COOKIE_NAMES.map((name) => `${name}=${value}`).join('; ') } : { authorization: `Bearer ${value}` });
 }
 
 /** The session credential of a request (see {@link sessionHeaders}). */
