@@ -187,11 +187,11 @@ describe('two instances with generous limits', () => {
   });
 });
 
-describe('two instances with small limits', () => {
+describe('two instances behind a TLS-terminating load balancer, with small limits', () => {
   const PER_MINUTE = 30;
   const ALLOWANCE = 100;
-  // Per client address; this suite's own sign-ups (from 127.0.0.1, one per test) stay below it.
-  const SIGN_INS_PER_MINUTE = 5;
+  // Per client address; this suite's own sign-ups and sign-ins from 127.0.0.1 stay below it.
+  const SIGN_INS_PER_MINUTE = 6;
   let a: ServerProcess;
   let b: ServerProcess;
   beforeAll(async () => {
@@ -201,7 +201,31 @@ describe('two instances with small limits', () => {
       SAASIGNAL_AUTH_RATE_LIMIT: String(SIGN_INS_PER_MINUTE),
       // The instances sit behind a proxy on this machine: believe its X-Forwarded-For.
       TRUST_PROXY: 'loopback',
+      // Clients reach them at an https origin.
+      SAASIGNAL_BASE_URL: 'https://api.saasignal.test',
     }));
+  });
+
+  it('sets a __Secure- session cookie that both instances accept, until signed out through either', async () => {
+    const owner = await account(a.base, 'cookie');
+    const signIn = await fetch(`${a.base}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: owner.email, password: PASSWORD }),
+    });
+    expect(signIn.status).toBe(200);
+    const setCookie = signIn.headers.getSetCookie().find((c) => c.includes('better-auth.session_token='));
+    expect(setCookie).toMatch(/^__Secure-better-auth\.session_token=[^;]+;.*; Secure/);
+    const cookie = { Cookie: setCookie!.split(';')[0] };
+
+    for (const s of [a, b]) {
+      const org = await fetch(`${s.base}/core/organizations/${owner.orgId}`, { headers: cookie });
+      expect(org.status).toBe(200);
+    }
+    const session = await fetch(`${b.base}/api/auth/get-session`, { headers: cookie });
+    expect(((await session.json()) as { user: { email: string } }).user.email).toBe(owner.email);
+    expect((await fetch(`${b.base}/api/auth/sign-out`, { method: 'POST', headers: cookie })).status).toBe(200);
+    expect((await fetch(`${a.base}/core/organizations/${owner.orgId}`, { headers: cookie })).status).toBe(401);
   });
 
   it('limits sign-ins per client address behind the load balancer, one budget across both instances', async () => {
