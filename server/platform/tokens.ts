@@ -3,7 +3,8 @@
  *
  * - A token's scopes are at most the creator's (403); an organization token (no project) carries
  *   platform scopes only (400); a caller bound to a project mints tokens for that project only.
- * - A test-mode caller mints test tokens only, so the sandbox cannot mint its way out.
+ * - A test-mode caller mints and revokes test tokens only, so the sandbox cannot mint its way out
+ *   nor break production; it cannot delete projects or organizations either (projects.ts, organizations.ts).
  * - The secret is in the creation answer only; revoking takes effect on the very next request.
  * - A browser token's scopes are a subset of its parent's (403 otherwise), `ttl` 60–1800 s.
  *
@@ -34,6 +35,12 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
       const auth = res.locals.auth;
       let query = db.kysely.selectFrom('api_token').select(TOKEN_COLUMNS).where('org_id', '=', auth.orgId).where('revoked_at', 'is', null);
       const projectId = auth.projectId ?? q.project_id;
+      // Filtering by a project of another organization is reaching it by id: a 404, as
+      // everywhere else, not an empty list (a project-bound caller is checked in authorize).
+      if (q.project_id !== undefined && !auth.projectId) {
+        const project = await db.kysely.selectFrom('project').select('id').where('id', '=', q.project_id).where('org_id', '=', auth.orgId!).executeTakeFirst();
+        if (!project) throw noSuchProject();
+      }
       if (projectId !== undefined) query = query.where('project_id', '=', projectId);
       if (page.after) query = query.where('id', '>', page.after);
       const rows = (await query.orderBy('id').limit(page.limit + 1).execute()) as TokenRow[];
@@ -103,6 +110,13 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         .where('org_id', '=', auth.orgId)
         .where('revoked_at', 'is', null);
       if (auth.projectId) query = query.where('project_id', '=', auth.projectId);
+      // As for minting: the sandbox revokes test tokens only, never the live ones in production.
+      if (auth.mode === 'test') {
+        let target = db.kysely.selectFrom('api_token').select('mode').where('id', '=', params.token_id).where('org_id', '=', auth.orgId!).where('revoked_at', 'is', null);
+        // Out of the caller's reach stays a 404 below, whatever its mode.
+        if (auth.projectId) target = target.where('project_id', '=', auth.projectId);
+        if ((await target.executeTakeFirst())?.mode === 'live') throw new ApiError('FORBIDDEN', 'A test-mode credential can revoke test tokens only.');
+      }
       const result = await query.executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new ApiError('NOT_FOUND', 'No such token in this organization.');
       reply(res, 'revokeToken', 200, { id: params.token_id, deleted: true });
