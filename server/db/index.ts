@@ -53,8 +53,11 @@ async function openPostgres(url: string): Promise<Db> {
   // int8 (bigint) columns carry microtokens and counters: parse them as numbers (all < 2^53).
   pg.types.setTypeParser(20, (v) => Number(v));
   const pool = new pg.Pool({ connectionString: url, max: Number(process.env.PG_POOL_MAX ?? 10) });
-  // An idle client that loses its connection emits 'error'; without a listener it crashes the process.
+  // A client that loses its connection emits 'error' — idle in the pool (the pool's listener) or
+  // checked out between queries (no listener: the process would crash). The query in flight, if
+  // any, is rejected anyway and answered 503; the pool replaces the dead client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }
