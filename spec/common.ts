@@ -316,7 +316,9 @@ registry.registerComponent('securitySchemes', 'sessionCookie', {
   type: 'apiKey',
   in: 'cookie',
   name: 'better-auth.session_token',
-  description: 'The session cookie set by sign-in and sign-up, for browsers.',
+  description:
+    'The session cookie set by sign-in and sign-up, for browsers. Behind https (`SAASIGNAL_BASE_URL` starting ' +
+    'with `https:`) its name carries the `__Secure-` prefix: `__Secure-better-auth.session_token`.',
 });
 registry.registerComponent('securitySchemes', 'apiKeyBearer', {
   type: 'http',
