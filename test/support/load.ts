@@ -11,12 +11,31 @@ export interface Reply {
   body: any;
 }
 
+/**
+ * Keep-alive sockets; an idle one is closed after 4 s, before the server's own keep-alive
+ * timeout (Node's default: 5 s) could close it under a request just sent on it.
+ */
 export function keepAliveAgent(maxSockets = 64): Agent {
-  return new Agent({ keepAlive: true, maxSockets });
+  return new Agent({ keepAlive: true, maxSockets, timeout: 4_000 });
 }
 
-/** One JSON request on `agent`; the body is parsed when it is JSON. */
-export function jsonRequest(agent: Agent, base: string, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
+/**
+ * One JSON request on `agent`; the body is parsed when it is JSON. A reused keep-alive socket
+ * that the server closed as the request went out (ECONNRESET before any answer) is retried on a
+ * new one, as Node's documentation advises: the server had closed it idle, so it read nothing.
+ */
+export async function jsonRequest(agent: Agent, base: string, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(agent, base, method, path, token, body);
+    } catch (error) {
+      const { code, reusedSocket } = error as { code?: string; reusedSocket?: boolean };
+      if (code !== 'ECONNRESET' || !reusedSocket || attempt === 3) throw error;
+    }
+  }
+}
+
+function once(agent: Agent, base: string, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
   const url = new URL(base + path);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -50,7 +69,7 @@ export function jsonRequest(agent: Agent, base: string, method: string, path: st
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
     req.end(payload);
   });
 }

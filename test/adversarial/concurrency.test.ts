@@ -1,0 +1,184 @@
+/**
+ * Two real server processes on the same data, hammered at once through keep-alive connections
+ * (64 requests in flight, alternating between the two): once on one SQLite file, once on
+ * PostgreSQL + Redis (a database of its own, removed afterwards).
+ *
+ * - 20,000 increments of one key (5,000 on PostgreSQL + Redis, `CONCURRENCY_PG_INCREMENTS` for
+ *   more) lose nothing: the final value is exactly their number, and the values the increments
+ *   returned are exactly 1..N, each once.
+ * - 1,000 simultaneous `if_not_exists` sets of one key: exactly one 200, 999 × 409 KEY_EXISTS,
+ *   and the key holds the winner's value.
+ * - Metered calls of every price, until the balance runs out: the balance drops by exactly the sum
+ *   of their `X-Microtokens-Used`, and every 402 says `0`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jsonRequest, keepAliveAgent, pool, type Reply } from '../support/load.ts';
+import { type ServerProcess, startServer } from '../support/processes.ts';
+
+/** Increments per backend: PostgreSQL + Redis serialises every charge on one row, so a quarter there keeps CI quick. */
+const INCREMENTS = { sqlite: 20_000, postgres: Number(process.env.CONCURRENCY_PG_INCREMENTS ?? 5_000) };
+const RACERS = 1_000;
+const IN_FLIGHT = 64;
+/** The monthly allowance of every organization here, in μt: the metered phase spends it all. */
+const ALLOWANCE = 60_000;
+
+const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+interface Storage {
+  databaseUrl: string;
+  redisUrl?: string;
+  cleanup(ids: string[]): Promise<void>;
+}
+
+async function sqliteStorage(): Promise<Storage> {
+  const dir = mkdtempSync(join(tmpdir(), 'concurrency-'));
+  return { databaseUrl: join(dir, 'saasignal.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function postgresStorage(): Promise<Storage> {
+  const database = `concurrency_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${database}`;
+  return {
+    databaseUrl: url.href,
+    redisUrl: REDIS_URL,
+    async cleanup(ids) {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+      // What the servers left in the shared Redis: keys naming our projects and tokens.
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      try {
+        for (const id of ids) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `*${id}*`, 'COUNT', 1000);
+            if (keys.length) await redis.del(...keys);
+            cursor = next;
+          } while (cursor !== '0');
+        }
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+const backends: [string, () => Promise<Storage>, number][] = [
+  ['sqlite', sqliteStorage, INCREMENTS.sqlite],
+  ['postgres+redis', postgresStorage, INCREMENTS.postgres],
+];
+
+const agent = keepAliveAgent(IN_FLIGHT);
+afterAll(() => agent.destroy());
+
+let requests = 0;
+afterAll(() => console.log(`concurrency: ${requests} requests`));
+
+describe.each(backends)('two processes on %s', (_name, open, increments) => {
+  let storage: Storage;
+  const servers: ServerProcess[] = [];
+  const ids: string[] = [];
+  let token: string;
+  let session: string;
+
+  const send = (i: number, method: string, path: string, body?: unknown, credential: string | null = token): Promise<Reply> => {
+    requests++;
+    return jsonRequest(agent, servers[i % servers.length].url, method, path, credential, body);
+  };
+
+  /** A new organization (its own balance) with a project and a `*` token for it. */
+  async function tenant(label: string): Promise<{ orgId: string; projectId: string; token: string }> {
+    const org = await send(0, 'POST', '/core/organizations', { name: `${label} ${randomBytes(3).toString('hex')}` }, session);
+    const project = await send(1, 'POST', `/core/organizations/${org.body.id}/projects`, { name: label }, session);
+    const tok = await send(0, 'POST', `/core/organizations/${org.body.id}/tokens`, { name: label, scopes: ['*'], project_id: project.body.id }, session);
+    expect([org.status, project.status, tok.status]).toEqual([201, 201, 201]);
+    ids.push(project.body.id, tok.body.id);
+    return { orgId: org.body.id, projectId: project.body.id, token: tok.body.secret };
+  }
+
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+    await storage?.cleanup(ids);
+  });
+
+  it('starts two servers on the same data', async () => {
+    // Increments and sets cost 2 μt each and are paid from one organization's allowance.
+    expect(2 * (increments + RACERS), 'the allowance cannot pay for that many increments').toBeLessThan(ALLOWANCE);
+    storage = await open();
+    const env = { SAASIGNAL_RATE_LIMIT: '10000000', SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE) };
+    // One after the other: the first migrates the new database.
+    for (let i = 0; i < 2; i++) servers.push(await startServer({ databaseUrl: storage.databaseUrl, redisUrl: storage.redisUrl, env }));
+    const up = await send(0, 'POST', '/api/auth/sign-up/email', { email: `concurrency-${randomBytes(4).toString('hex')}@example.com`, password: 'a-long-secure-passphrase', name: 'C' }, null);
+    expect(up.status).toBe(200);
+    session = up.body.token;
+    ids.push(up.body.user.id);
+    token = (await tenant('counters')).token;
+  }, 120_000);
+
+  it(`${increments} parallel increments lose nothing`, async () => {
+    const replies = await pool(increments, IN_FLIGHT, (i) => send(i, 'POST', '/infra/kv/race%3Acounter/increment', {}));
+    const failed = replies.filter((r) => r.status !== 200);
+    expect(failed.slice(0, 3)).toEqual([]);
+    // Each increment saw the state right after its own addition: every value from 1 to N once.
+    const seen = replies.map((r) => r.body.value as number).sort((a, b) => a - b);
+    expect(seen[0]).toBe(1);
+    expect(seen[seen.length - 1]).toBe(increments);
+    expect(new Set(seen).size).toBe(increments);
+    for (const i of [0, 1]) expect((await send(i, 'GET', '/infra/kv/race%3Acounter')).body.value).toBe(increments);
+  }, 120_000);
+
+  it(`${RACERS} concurrent if_not_exists sets: one winner`, async () => {
+    const replies = await pool(RACERS, IN_FLIGHT, (i) => send(i, 'PUT', '/infra/kv/race%3Aonce', { value: { racer: i }, if_not_exists: true }));
+    const statuses = replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    expect(statuses).toEqual({ 200: 1, 409: RACERS - 1 });
+    expect(new Set(replies.filter((r) => r.status === 409).map((r) => r.body.error.code))).toEqual(new Set(['KEY_EXISTS']));
+    const winner = replies.findIndex((r) => r.status === 200);
+    expect(replies[winner].body.value).toEqual({ racer: winner });
+    for (const i of [0, 1]) expect((await send(i, 'GET', '/infra/kv/race%3Aonce')).body.value).toEqual({ racer: winner });
+  }, 60_000);
+
+  it('concurrent metered calls lower the balance by exactly the sum of X-Microtokens-Used', async () => {
+    const { orgId, token: payer } = await tenant('metered');
+    const balance = async () => {
+      const r = await send(0, 'GET', `/core/tokens/balance?org_id=${orgId}`, undefined, session);
+      return Math.round(r.body.total * 1_000_000);
+    };
+    expect(await balance()).toBe(ALLOWANCE);
+    const batch = { ops: Array.from({ length: 100 }, (_, k) => ({ op: 'set', key: `m:${k}`, value: k })) };
+    // Every priced operation, the batch the dearest (100 sets): enough to run the balance out.
+    const calls: [string, string, unknown?][] = [
+      ['POST', '/infra/kv', batch],
+      ['POST', '/infra/kv/m%3Acount/increment', {}],
+      ['GET', '/infra/kv/m%3A1'],
+      ['POST', '/infra/kv', batch],
+      ['PUT', '/infra/kv/m%3Aone', { value: 'x' }],
+      ['DELETE', '/infra/kv/m%3Anothing'],
+      ['POST', '/infra/kv', batch],
+      ['GET', '/infra/kv?prefix=m%3A&limit=5'],
+      ['POST', '/infra/channels/metered/publish', { event: 'tick' }],
+    ];
+    const replies = await pool(1_400, IN_FLIGHT, (i) => {
+      const [method, path, body] = calls[i % calls.length];
+      return send(i, method, path, body, payer);
+    });
+    const used = replies.map((r) => Number(r.headers['x-microtokens-used']));
+    expect(used.filter((u) => !Number.isInteger(u) || u < 0)).toEqual([]);
+    const refused = replies.filter((r) => r.status === 402);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.headers['x-microtokens-used'] === '0' && r.body.error.code === 'INSUFFICIENT_TOKENS')).toBe(true);
+    expect(replies.filter((r) => ![200, 402, 404].includes(r.status)).map((r) => r.status)).toEqual([]);
+    const spent = used.reduce((a, b) => a + b, 0);
+    expect(ALLOWANCE - (await balance())).toBe(spent);
+  }, 60_000);
+});
