@@ -95,6 +95,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  console.log(`proxy contract: ${exchanges.length} requests (${exchanges.filter((x) => x.via === 'proxy').length} through Prism)`);
   await prism?.stop();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
