@@ -1,7 +1,7 @@
 /**
  * Two real server processes on the same data, hammered at once through keep-alive connections
  * (64 requests in flight, alternating between the two): once on one SQLite file, once on
- * PostgreSQL + Redis (a database of its own, removed afterwards).
+ * PostgreSQL + Redis (a database and a Redis key prefix of its own, removed afterwards).
  *
  * - 20,000 increments of one key (5,000 on PostgreSQL + Redis, `CONCURRENCY_PG_INCREMENTS` for
  *   more) lose nothing: the final value is exactly their number, and the values the increments
@@ -34,16 +34,20 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 interface Storage {
   databaseUrl: string;
   redisUrl?: string;
-  cleanup(ids: string[]): Promise<void>;
+  /** Environment the servers need for this storage (a Redis key prefix of this run's own). */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
 }
 
 async function sqliteStorage(): Promise<Storage> {
   const dir = mkdtempSync(join(tmpdir(), 'concurrency-'));
-  return { databaseUrl: join(dir, 'saasignal.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { databaseUrl: join(dir, 'saasignal.db'), env: {}, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function postgresStorage(): Promise<Storage> {
-  const database = `concurrency_${randomBytes(4).toString('hex')}`;
+  const run = randomBytes(4).toString('hex');
+  const database = `concurrency_${run}`;
+  const prefix = `test:concurrency:${run}:`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
   await admin.query(`create database ${database}`);
@@ -52,21 +56,20 @@ async function postgresStorage(): Promise<Storage> {
   return {
     databaseUrl: url.href,
     redisUrl: REDIS_URL,
-    async cleanup(ids) {
+    env: { REDIS_KEY_PREFIX: prefix },
+    async cleanup() {
       await admin.query(`drop database if exists ${database} with (force)`);
       await admin.end();
-      // What the servers left in the shared Redis: keys naming our projects and tokens.
+      // What the servers left in the shared Redis: everything under this run's prefix.
       const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await redis.connect();
       try {
-        for (const id of ids) {
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `*${id}*`, 'COUNT', 1000);
-            if (keys.length) await redis.del(...keys);
-            cursor = next;
-          } while (cursor !== '0');
-        }
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          if (keys.length) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
       } finally {
         redis.disconnect();
       }
@@ -88,7 +91,6 @@ afterAll(() => console.log(`concurrency: ${requests} requests`));
 describe.each(backends)('two processes on %s', (_name, open, increments) => {
   let storage: Storage;
   const servers: ServerProcess[] = [];
-  const ids: string[] = [];
   let token: string;
   let session: string;
 
@@ -103,26 +105,24 @@ describe.each(backends)('two processes on %s', (_name, open, increments) => {
     const project = await send(1, 'POST', `/core/organizations/${org.body.id}/projects`, { name: label }, session);
     const tok = await send(0, 'POST', `/core/organizations/${org.body.id}/tokens`, { name: label, scopes: ['*'], project_id: project.body.id }, session);
     expect([org.status, project.status, tok.status]).toEqual([201, 201, 201]);
-    ids.push(project.body.id, tok.body.id);
     return { orgId: org.body.id, projectId: project.body.id, token: tok.body.secret };
   }
 
   afterAll(async () => {
     for (const s of servers) await s.stop();
-    await storage?.cleanup(ids);
+    await storage?.cleanup();
   });
 
   it('starts two servers on the same data', async () => {
     // Increments and sets cost 2 μt each and are paid from one organization's allowance.
     expect(2 * (increments + RACERS), 'the allowance cannot pay for that many increments').toBeLessThan(ALLOWANCE);
     storage = await open();
-    const env = { SAASIGNAL_RATE_LIMIT: '10000000', SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE) };
+    const env = { ...storage.env, SAASIGNAL_RATE_LIMIT: '10000000', SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE) };
     // One after the other: the first migrates the new database.
     for (let i = 0; i < 2; i++) servers.push(await startServer({ databaseUrl: storage.databaseUrl, redisUrl: storage.redisUrl, env }));
     const up = await send(0, 'POST', '/api/auth/sign-up/email', { email: `concurrency-${randomBytes(4).toString('hex')}@example.com`, password: 'a-long-secure-passphrase', name: 'C' }, null);
     expect(up.status).toBe(200);
     session = up.body.token;
-    ids.push(up.body.user.id);
     token = (await tenant('counters')).token;
   }, 120_000);
 
