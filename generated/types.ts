@@ -127,7 +127,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`.
+         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).
          *
          *     **Required scope:** `*`.
          */
@@ -339,7 +339,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a project
-         * @description Permanently delete a project and all its data: KV keys (live and test), tokens bound to it, channels.
+         * @description Permanently delete a project and all its data: KV keys (live and test), tokens bound to it, channels. A test-mode token cannot (403).
          *
          *     **Required scope:** `projects:write`.
          */
@@ -389,7 +389,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a token
-         * @description Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401.
+         * @description Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).
          *
          *     **Required scope:** `tokens:write`.
          */

@@ -139,7 +139,7 @@ defineOperation({
   summary: 'Delete an organization',
   description:
     'Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the ' +
-    "organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`.",
+    "organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).",
   credentials: ['session', 'apiKey'],
   scope: '*',
   request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest, false) },

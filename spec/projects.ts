@@ -107,7 +107,7 @@ defineOperation({
   operationId: 'deleteProject',
   tags,
   summary: 'Delete a project',
-  description: 'Permanently delete a project and all its data: KV keys (live and test), tokens bound to it, channels.',
+  description: 'Permanently delete a project and all its data: KV keys (live and test), tokens bound to it, channels. A test-mode token cannot (403).',
   credentials: ['session', 'apiKey'],
   scope: 'projects:write',
   request: { params: projectPath },

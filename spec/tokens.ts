@@ -150,7 +150,7 @@ defineOperation({
   operationId: 'revokeToken',
   tags,
   summary: 'Revoke a token',
-  description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401.',
+  description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
   request: { params: z.object({ org_id: OrgId, token_id: TokenId }) },
