@@ -29,6 +29,7 @@ import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import { requestId } from './http/request-id.ts';
+import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
@@ -117,6 +118,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
     app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth);
+    speedUpValidator();
     app.use(
       OpenApiValidator.middleware({
         // A copy: the validator annotates the document it is given.
