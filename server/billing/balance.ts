@@ -41,20 +41,29 @@ export async function refreshPeriod(db: Db, orgId: string, allowance = includedA
 /**
  * Spends `price` μt: from the allowance first, then from top-ups. One UPDATE whose WHERE clause
  * checks the sum, so it either takes exactly `price` or nothing (returns false: insufficient).
- * Both SET expressions read the row as it was before the update (SQL semantics on both dialects).
+ * Every SET expression reads the row as it was before the update (SQL semantics on both dialects).
+ *
+ * The monthly refill is folded into the same statement: `included` is the allowance left once the
+ * period is current (the full allowance when the row's period is behind), and the row's period
+ * is moved to the current one with the charge. One statement per metered request instead of two
+ * (a refresh, then the charge): each is a write transaction on SQLite. When the charge fails, the
+ * refill is not written either; it is recomputed identically by the next charge or balance read.
  */
 export async function charge(db: Db, orgId: string, price: number, allowance = includedAllowance()): Promise<boolean> {
   if (price === 0) return true;
-  await refreshPeriod(db, orgId, allowance);
+  const period = currentPeriod();
   const p = sql.lit(price);
+  const behind = sql`included_period < ${period}`;
+  const included = sql`(CASE WHEN ${behind} THEN ${sql.lit(allowance)} ELSE included_remaining END)`;
   const result = await db.kysely
     .updateTable('organization')
     .set({
-      included_remaining: sql`CASE WHEN included_remaining >= ${p} THEN included_remaining - ${p} ELSE 0 END`,
-      topup_balance: sql`CASE WHEN included_remaining >= ${p} THEN topup_balance ELSE topup_balance - (${p} - included_remaining) END`,
+      included_remaining: sql`CASE WHEN ${included} >= ${p} THEN ${included} - ${p} ELSE 0 END`,
+      topup_balance: sql`CASE WHEN ${included} >= ${p} THEN topup_balance ELSE topup_balance - (${p} - ${included}) END`,
+      included_period: sql`CASE WHEN ${behind} THEN ${period} ELSE included_period END`,
     })
     .where('id', '=', orgId)
-    .where(sql<boolean>`included_remaining + topup_balance >= ${p}`)
+    .where(sql<boolean>`${included} + topup_balance >= ${p}`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
