@@ -1,0 +1,90 @@
+/**
+ * The targets the benchmark holds the project to (issue 7), each checked against a run's
+ * results and reported as met or missed — a miss is stated, never hidden.
+ *
+ * @module scripts/bench/targets
+ */
+import type { LoadResult } from './load.ts';
+import type { ScaleRun } from './scale-bench.ts';
+import type { BaselineRun, StoreRun } from './server-bench.ts';
+import type { ToolchainRun } from './toolchain-bench.ts';
+
+export interface Results {
+  options: { quick: boolean; sections: string[]; connections: number; seconds: number; warmupSeconds: number; rssAfterRequests: number };
+  machine: import('./machine.ts').Machine;
+  startedAt: string;
+  seconds: number;
+  loadAtEnd: number;
+  server?: { baselines: BaselineRun[]; stores: StoreRun[]; skipped: string[] };
+  scale?: ScaleRun;
+  toolchain?: ToolchainRun;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Mean throughput of a baseline over its runs in this benchmark (it runs before and after). */
+export function baselineRps(baselines: BaselineRun[], name: BaselineRun['name']): number {
+  const runs = baselines.filter((b) => b.name === name).map((b) => b.result.rps);
+  return runs.reduce((a, b) => a + b, 0) / runs.length;
+}
+
+export const RSS_LIMIT = 200 * 1024 * 1024;
+export const P99_LIMIT_MS = 10;
+export const SCALE_LIMIT = 1.2;
+export const BUILD_LIMIT_S = 10;
+export const SDK_LIMIT = 10 * 1024;
+export const START_LIMIT_MS = 2000;
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export function checkTargets(r: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (r.server) {
+    const express = baselineRps(r.server.baselines, 'bare Express 5');
+    for (const store of r.server.stores) {
+      const find = (name: string) => store.scenarios.find((s) => s.name === name) as LoadResult | undefined;
+      for (const [name, share] of [['kv get', 0.6], ['kv set', 0.5]] as const) {
+        const s = find(name);
+        if (!s) continue;
+        checks.push({ target: `${store.store}: validated ${name} ≥ ${pct(share)} of bare Express throughput`, measured: pct(s.rps / express), met: s.rps / express >= share });
+      }
+      const over = store.scenarios.filter((s) => s.p99 > P99_LIMIT_MS);
+      checks.push({
+        target: `${store.store}: p99 ≤ ${P99_LIMIT_MS} ms at ${r.options.connections} connections (every scenario)`,
+        measured: over.length === 0 ? `all ≤ ${P99_LIMIT_MS} ms (worst ${Math.max(...store.scenarios.map((s) => s.p99))} ms)` : `over in ${over.map((s) => `${s.name} (${s.p99} ms)`).join(', ')}`,
+        met: over.length === 0,
+      });
+      const reached = store.totalRequests >= r.options.rssAfterRequests;
+      checks.push({
+        target: `${store.store}: peak RSS ≤ ${mb(RSS_LIMIT)} after ${r.options.rssAfterRequests.toLocaleString('en-US')} requests`,
+        measured: `${mb(store.peakRss)} after ${store.totalRequests.toLocaleString('en-US')} requests`,
+        met: reached ? store.peakRss <= RSS_LIMIT : null,
+      });
+    }
+  }
+  if (r.scale) {
+    const { small, large } = r.scale;
+    const label = `${large.keys.toLocaleString('en-US')} keys within 20% of ${small.keys.toLocaleString('en-US')} (median latency)`;
+    checks.push({ target: `KV get at ${label}`, measured: `×${r.scale.getRatio.toFixed(2)}`, met: r.scale.getRatio <= SCALE_LIMIT });
+    checks.push({ target: `KV scan at ${label}`, measured: `×${r.scale.scanRatio.toFixed(2)}`, met: r.scale.scanRatio <= SCALE_LIMIT });
+  }
+  if (r.toolchain) {
+    const t = r.toolchain;
+    const build = t.generateSeconds + t.docsBuildSeconds;
+    checks.push({ target: `generate + docs build ≤ ${BUILD_LIMIT_S} s`, measured: `${build.toFixed(1)} s`, met: build <= BUILD_LIMIT_S });
+    checks.push({ target: 'SDK ≤ 10 KB minified + gzipped', measured: `${(t.sdk.gzipBytes / 1024).toFixed(1)} KB`, met: t.sdk.gzipBytes <= SDK_LIMIT });
+    const start = median(t.startMs);
+    checks.push({ target: `npm start to first answer ≤ ${START_LIMIT_MS / 1000} s (median)`, measured: `${(start / 1000).toFixed(2)} s`, met: start <= START_LIMIT_MS });
+  }
+  return checks;
+}
