@@ -15,13 +15,15 @@
  *
  * @module scripts/start
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// In node_modules/.cache: ignored by git, next to the dependencies the bundle imports.
-const outdir = join(root, 'node_modules', '.cache', 'saasignal');
+// In node_modules/.cache: ignored by git, next to the dependencies the bundle imports. One folder
+// per checkout, for checkouts that share a node_modules through a symbolic link.
+const outdir = join(root, 'node_modules', '.cache', 'saasignal', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const entry = join(outdir, 'server.mjs');
 /** The source files of the last bundle with their size and mtime, and the files it wrote. */
 const manifestFile = join(outdir, 'manifest.json');
