@@ -91,7 +91,10 @@ export function renderReport(r: Results, notes: string): string {
       out.push(
         `Peak RSS of the server: ${mb(store.peakRss)} after ${int(store.totalRequests)} requests (RSS at the end: ${mb(store.rss)}). ` +
           `Started in ${int(store.startMs)} ms. ` +
-          (publish ? `The subscriber received ${int(store.subscriberEvents)} events of ${int(publish.sent)} publishes. ` : ''),
+          (publish
+            ? `During the publish scenario the subscriber received ${int(store.subscriberEvents)} events; ${int(publish.sent)} publishes were answered ` +
+              '(a publish in flight when a run stops is delivered but not counted as answered).'
+            : ''),
         '',
       );
     }
