@@ -4,8 +4,8 @@
  * clients, SIGKILL it while writes are in flight, start it again on the same data, and report
  * which acknowledged writes came back.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort, waitForHttp } from '../../support/processes.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startServer as start } from '../../support/processes.ts';
 
 export interface ServerProcess {
   base: string;
@@ -17,29 +17,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx server/main.ts` (one process, so SIGKILL reaches the server itself). */
+/** Starts `node --import tsx server/main.ts` with exactly `env` (test/support/processes.ts does the work). */
 export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const base = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    await exited;
-  };
-  try {
-    await waitForHttp(`${base}/openapi.json`, 60_000, child);
-  } catch (error) {
-    await signal('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${out}`);
-  }
-  return { base, child, output: () => out, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const s = await start({ databaseUrl: defined.DATABASE_URL, redisUrl: defined.REDIS_URL, env: defined });
+  return { base: s.url, child: s.child, output: s.output, kill: s.kill, stop: s.stop };
 }
 
 async function call(base: string, method: string, path: string, token: string | null, body?: unknown) {
