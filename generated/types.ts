@@ -127,7 +127,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).
+         * @description Permanently delete an organization with its projects, tokens, members and data. The body is required: `confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 `INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).
          *
          *     **Required scope:** `*`.
          */
@@ -668,7 +668,7 @@ export interface components {
          *       "error": {
          *         "code": "NOT_FOUND",
          *         "message": "No key named session:u_123 in this project.",
-         *         "docs": "/docs#section/Errors/NOT_FOUND",
+         *         "docs": "http://localhost:3000/docs#section/Errors/NOT_FOUND",
          *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
          *       }
          *     }
@@ -682,7 +682,11 @@ export interface components {
                 code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
-                /** @example /docs#section/Errors/NOT_FOUND */
+                /**
+                 * Format: uri
+                 * @description Where the docs explain the code: an absolute URL on the server's own origin (`SAASIGNAL_BASE_URL`).
+                 * @example http://localhost:3000/docs#section/Errors/NOT_FOUND
+                 */
                 docs: string;
                 /** @example req_01JNXSD1E2F3G4H5J6K7M8N9PQ */
                 request_id: string;
@@ -1223,7 +1227,7 @@ export interface components {
              * @example Production Key
              */
             name: string;
-            /** @description Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. */
+            /** @description Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 `INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant. */
             scopes: components["schemas"]["Scope"][];
             project_id?: components["schemas"]["ProjectId"] & unknown;
             expires_at?: components["schemas"]["IsoDateTime"] & unknown;
@@ -1262,7 +1266,10 @@ export interface components {
          *     }
          */
         BrowserToken: {
-            /** @example bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln */
+            /**
+             * @description The browser token: `bt_` followed by a signed JWT (three base64url parts).
+             * @example bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln
+             */
             token: string;
             expires_at: components["schemas"]["Timestamp"];
             /** @example 900 */
@@ -1492,7 +1499,7 @@ export interface components {
          *     }
          */
         BatchRequest: {
-            /** @description Operations, run in order (max 100). */
+            /** @description Operations, run in order (max 100). An empty list is a free no-op (200 with `results: []`, 0 μt, even on a spent balance); it needs `kv:read`. */
             ops: components["schemas"]["BatchOp"][];
         };
         /**
@@ -1581,6 +1588,38 @@ export interface components {
             data?: unknown;
         };
         /**
+         * @description Event ID (`evt_` followed by a ULID), also sent as the SSE `id:` field.
+         * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
+         */
+        EventId: string;
+        /**
+         * @description An event delivered to subscribers: the JSON text of an SSE `data:` line.
+         * @example {
+         *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
+         *       "event": "ping",
+         *       "data": {
+         *         "hello": "world"
+         *       },
+         *       "published_at": "2026-03-10T13:15:00.000Z"
+         *     }
+         */
+        ChannelEvent: {
+            id: components["schemas"]["EventId"];
+            /**
+             * @description The event name given to publish (also the SSE `event:` field).
+             * @example ping
+             */
+            event: string;
+            /**
+             * @description The JSON payload given to publish (`null` when none was).
+             * @example {
+             *       "hello": "world"
+             *     }
+             */
+            data: unknown;
+            published_at: components["schemas"]["Timestamp"];
+        };
+        /**
          * @example {
          *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
          *       "channel": "my-channel",
@@ -1590,11 +1629,7 @@ export interface components {
          *     }
          */
         PublishResult: {
-            /**
-             * @description The event id (the SSE `id:` field).
-             * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
-             */
-            id: string;
+            id: components["schemas"]["EventId"];
             channel: components["schemas"]["ChannelName"];
             /** @example ping */
             event: string;
@@ -1628,7 +1663,7 @@ export interface components {
                  *       "error": {
                  *         "code": "INVALID_REQUEST",
                  *         "message": "The request is malformed or breaks a constraint; `details` lists each field.",
-                 *         "docs": "/docs#section/Errors/INVALID_REQUEST",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INVALID_REQUEST",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1648,7 +1683,7 @@ export interface components {
                  *       "error": {
                  *         "code": "UNAUTHORIZED",
                  *         "message": "No credential, or one that is invalid, expired or revoked.",
-                 *         "docs": "/docs#section/Errors/UNAUTHORIZED",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/UNAUTHORIZED",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1668,7 +1703,7 @@ export interface components {
                  *       "error": {
                  *         "code": "INSUFFICIENT_TOKENS",
                  *         "message": "The organization's token balance is spent; top it up.",
-                 *         "docs": "/docs#section/Errors/INSUFFICIENT_TOKENS",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INSUFFICIENT_TOKENS",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1688,7 +1723,7 @@ export interface components {
                  *       "error": {
                  *         "code": "FORBIDDEN",
                  *         "message": "The credential is valid but lacks the scope or the kind this operation needs.",
-                 *         "docs": "/docs#section/Errors/FORBIDDEN",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/FORBIDDEN",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1708,7 +1743,28 @@ export interface components {
                  *       "error": {
                  *         "code": "NOT_FOUND",
                  *         "message": "No such object, or it belongs to another organization or project.",
-                 *         "docs": "/docs#section/Errors/NOT_FOUND",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/NOT_FOUND",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The path exists but does not take this method; `Allow` lists the methods it takes. */
+        MethodNotAllowed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "METHOD_NOT_ALLOWED",
+                 *         "message": "The path exists but does not take this method; `Allow` lists the methods it takes.",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/METHOD_NOT_ALLOWED",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1728,7 +1784,7 @@ export interface components {
                  *       "error": {
                  *         "code": "CONFLICT",
                  *         "message": "The request conflicts with the current state (existing key, taken slug, non-numeric value…).",
-                 *         "docs": "/docs#section/Errors/CONFLICT",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/CONFLICT",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1748,7 +1804,7 @@ export interface components {
                  *       "error": {
                  *         "code": "PAYLOAD_TOO_LARGE",
                  *         "message": "The body or a value is larger than allowed (values: 256 KB serialized).",
-                 *         "docs": "/docs#section/Errors/PAYLOAD_TOO_LARGE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/PAYLOAD_TOO_LARGE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1768,7 +1824,7 @@ export interface components {
                  *       "error": {
                  *         "code": "UNSUPPORTED_MEDIA_TYPE",
                  *         "message": "The body is not `application/json`.",
-                 *         "docs": "/docs#section/Errors/UNSUPPORTED_MEDIA_TYPE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/UNSUPPORTED_MEDIA_TYPE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1780,6 +1836,8 @@ export interface components {
         RateLimited: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
                 "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
@@ -1789,7 +1847,27 @@ export interface components {
                  *       "error": {
                  *         "code": "RATE_LIMITED",
                  *         "message": "Too many requests for this credential; wait `Retry-After` seconds.",
-                 *         "docs": "/docs#section/Errors/RATE_LIMITED",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/RATE_LIMITED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description An unexpected failure on our side; quote the `request_id` if you report it. */
+        InternalError: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "INTERNAL_ERROR",
+                 *         "message": "An unexpected failure on our side; quote the `request_id` if you report it.",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INTERNAL_ERROR",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1801,6 +1879,7 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -1809,7 +1888,7 @@ export interface components {
                  *       "error": {
                  *         "code": "SERVICE_UNAVAILABLE",
                  *         "message": "A storage service is unreachable; retry shortly.",
-                 *         "docs": "/docs#section/Errors/SERVICE_UNAVAILABLE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/SERVICE_UNAVAILABLE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1831,6 +1910,8 @@ export interface components {
         RateLimit: string;
         /** @description Seconds to wait before retrying. */
         "Retry-After": number;
+        /** @description The methods the path takes (RFC 9110). */
+        Allow: string;
     };
     pathItems: never;
 }
@@ -1855,6 +1936,8 @@ export interface operations {
                     /** @description The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax). */
                     "Set-Cookie"?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1862,10 +1945,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1888,6 +1973,8 @@ export interface operations {
                     /** @description The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax). */
                     "Set-Cookie"?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1896,9 +1983,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1915,6 +2004,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1924,7 +2015,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1941,6 +2034,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1950,7 +2045,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1972,6 +2069,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1981,7 +2080,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2002,6 +2103,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2011,10 +2114,12 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2034,6 +2139,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2044,7 +2151,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2058,7 +2167,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["DeleteOrganizationRequest"];
             };
@@ -2068,6 +2177,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2078,9 +2189,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2104,6 +2217,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2114,10 +2229,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2142,6 +2259,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2152,7 +2271,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2176,6 +2297,8 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2186,10 +2309,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2209,6 +2334,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2219,7 +2346,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2245,6 +2374,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2255,9 +2386,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2279,6 +2412,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2289,7 +2424,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2311,6 +2448,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2320,7 +2459,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2340,6 +2481,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2350,8 +2493,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2376,6 +2521,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2386,7 +2533,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2410,6 +2559,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2420,9 +2571,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2444,6 +2597,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2454,7 +2609,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2476,6 +2633,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2486,7 +2645,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2513,6 +2674,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2523,7 +2686,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2547,6 +2712,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2557,9 +2724,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2581,6 +2750,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2591,7 +2762,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2612,6 +2785,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2621,9 +2796,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2643,6 +2820,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2653,7 +2832,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2687,7 +2868,9 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2724,10 +2907,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2761,7 +2946,9 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2798,10 +2985,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2838,7 +3027,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2872,9 +3063,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2911,9 +3104,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2932,7 +3127,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream. */
+            /**
+             * @description The event stream (`text/event-stream`). Each event is framed as `id: <event id>`, `event: <name>` and one `data:` line holding the event as JSON, described by the `ChannelEvent` schema; comment lines (`: connected`, `: keep-alive`) carry no event. Example:
+             *
+             *     ```
+             *     id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
+             *     event: ping
+             *     data: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}
+             *     ```
+             */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2942,14 +3145,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["ChannelEvent"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -186,7 +186,10 @@ export const ErrorEnvelope = registry.register(
       error: z.object({
         code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
         message: z.string().openapi({ example: 'No key named session:u_123 in this project.' }),
-        docs: z.string().openapi({ example: '/docs#section/Errors/NOT_FOUND' }),
+        docs: z.url().max(2048).openapi({
+          description: "Where the docs explain the code: an absolute URL on the server's own origin (`SAASIGNAL_BASE_URL`).",
+          example: 'http://localhost:3000/docs#section/Errors/NOT_FOUND',
+        }),
         request_id: z.string().openapi({ example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' }),
         details: z
           .array(
@@ -207,7 +210,7 @@ export const ErrorEnvelope = registry.register(
         error: {
           code: 'NOT_FOUND',
           message: 'No key named session:u_123 in this project.',
-          docs: '/docs#section/Errors/NOT_FOUND',
+          docs: 'http://localhost:3000/docs#section/Errors/NOT_FOUND',
           request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ',
         },
       },
@@ -233,16 +236,28 @@ registry.registerComponent('headers', 'RateLimit', {
 });
 registry.registerComponent('headers', 'Retry-After', {
   description: 'Seconds to wait before retrying.',
-  schema: { type: 'integer' as const, example: 30 },
+  schema: { type: 'integer' as const, minimum: 0, maximum: 86400, example: 30 } as never,
+});
+registry.registerComponent('headers', 'Allow', {
+  description: 'The methods the path takes (RFC 9110).',
+  schema: { type: 'string' as const, example: 'GET, PUT, DELETE' },
 });
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 export const baseHeaders: Headers = { 'X-Request-Id': ref('X-Request-Id') };
+/** Every operation is rate limited; `defineOperation` adds these to each success and to the 429. */
+export const rateLimitHeaders: Headers = { 'RateLimit-Policy': ref('RateLimit-Policy'), RateLimit: ref('RateLimit') };
 export const meteredHeaders: Headers = {
   ...baseHeaders,
   'X-Microtokens-Used': ref('X-Microtokens-Used'),
-  'RateLimit-Policy': ref('RateLimit-Policy'),
-  RateLimit: ref('RateLimit'),
+  ...rateLimitHeaders,
+};
+
+/** Extra headers of a shared error response. */
+const ERROR_HEADERS: Record<number, Headers> = {
+  405: { Allow: ref('Allow') },
+  429: { ...rateLimitHeaders, 'Retry-After': ref('Retry-After') },
+  503: { 'Retry-After': ref('Retry-After') },
 };
 
 // ---- shared error responses ----------------------------------------------------------------
@@ -255,7 +270,9 @@ const ERROR_RESPONSES = {
   409: ['Conflict', 'The request conflicts with the current state (existing key, taken slug, non-numeric value…).'],
   413: ['PayloadTooLarge', 'The body or a value is larger than allowed (values: 256 KB serialized).'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
+  405: ['MethodNotAllowed', 'The path exists but does not take this method; `Allow` lists the methods it takes.'],
   429: ['RateLimited', 'Too many requests for this credential; wait `Retry-After` seconds.'],
+  500: ['InternalError', 'An unexpected failure on our side; quote the `request_id` if you report it.'],
   503: ['ServiceUnavailable', 'A storage service is unreachable; retry shortly.'],
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -265,12 +282,12 @@ for (const [status, [name, description]] of Object.entries(ERROR_RESPONSES)) {
   const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => String(ERROR_CODES[c]) === status);
   registry.registerComponent('responses', name, {
     description,
-    headers: status === '429' ? { ...baseHeaders, 'Retry-After': ref('Retry-After') } : baseHeaders,
+    headers: { ...baseHeaders, ...ERROR_HEADERS[Number(status)] },
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/Error' },
         example: {
-          error: { code, message: description, docs: `/docs#section/Errors/${code}`, request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
+          error: { code, message: description, docs: `http://localhost:3000/docs#section/Errors/${code}`, request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
         },
       },
     },

@@ -111,7 +111,7 @@ export const BatchOp = registry.register('BatchOp', z.discriminatedUnion('op', [
 export const BatchRequest = registry.register(
   'BatchRequest',
   z
-    .strictObject({ ops: z.array(BatchOp).min(1).max(100).openapi({ description: 'Operations, run in order (max 100).' }) })
+    .strictObject({ ops: z.array(BatchOp).max(100).openapi({ description: 'Operations, run in order (max 100). An empty list is a free no-op (200 with `results: []`, 0 μt, even on a spent balance); it needs `kv:read`.' }) })
     .openapi({
       example: {
         ops: [

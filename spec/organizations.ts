@@ -138,11 +138,13 @@ defineOperation({
   tags,
   summary: 'Delete an organization',
   description:
-    'Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the ' +
-    "organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).",
+    'Permanently delete an organization with its projects, tokens, members and data. The body is required: ' +
+    "`confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 " +
+    "`INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler " +
+    "requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).",
   credentials: ['session', 'apiKey'],
   scope: '*',
-  request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest, false) },
+  request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest) },
   responses: { 200: ok(Deleted, 'The organization is gone.'), ...errors(401, 403, 404, 413, 415, 429) },
   sdk: { method: 'core.orgs.delete', args: ['path:org_id', 'body'] },
 });

@@ -68,7 +68,12 @@ export const CreateTokenRequest = registry.register(
   z
     .strictObject({
       name: Name.openapi({ description: 'Token display name (min 1 char).', example: 'Production Key' }),
-      scopes: Scopes.min(1).openapi({ description: 'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold.' }),
+      scopes: Scopes.openapi({
+        description:
+          'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: ' +
+          'such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 ' +
+          '`INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant.',
+      }),
       project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
       expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),
       mode: Mode.optional().openapi({ description: '`live` (default) or `test`.' }),
@@ -92,7 +97,11 @@ export const BrowserToken = registry.register(
   'BrowserToken',
   z
     .object({
-      token: z.string().openapi({ example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
+      token: z
+        .string()
+        .max(4096)
+        .regex(/^bt_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+        .openapi({ description: 'The browser token: `bt_` followed by a signed JWT (three base64url parts).', example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
       expires_at: Timestamp,
       ttl: z.number().int().openapi({ example: 900 }),
       scopes: z.array(Scope),

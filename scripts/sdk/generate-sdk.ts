@@ -25,7 +25,7 @@ function runtimeText(): string {
 
 /** The camel-cased class name of an error response component: `NotFound` -> `NotFoundError`. */
 function errorClassName(component: string) {
-  return `${component}Error`;
+  return component.endsWith('Error') ? component : `${component}Error`;
 }
 
 interface Method {
@@ -133,8 +133,11 @@ export function generateSdk(doc: Json, header: string): string {
 
   return [
     header,
-    `import type { paths } from './types.ts';`,
+    `import type { components, paths } from './types.ts';`,
     runtime,
+    '',
+    '/** An event received from a channel subscription (the stream\'s `itemSchema`). */',
+    `export type ChannelEvent = components['schemas']['ChannelEvent'];`,
     '',
     `const DEFAULT_BASE_URL = ${JSON.stringify(serverUrl(doc))};`,
     '',

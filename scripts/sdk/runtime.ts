@@ -83,23 +83,13 @@ async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Cha
           const field = i < 0 ? line : line.slice(0, i);
           ev[field] = (ev[field] ? ev[field] + '\n' : '') + (i < 0 ? '' : line.slice(i + 1).replace(/^ /, ''));
         }
-        if (ev.data !== undefined) {
-          const parsed = JSON.parse(ev.data);
-          yield { id: ev.id ?? '', event: ev.event ?? 'message', data: parsed?.data, published_at: parsed?.published_at };
-        }
+        // The `data:` line is the whole event as JSON, typed by the stream's `itemSchema`.
+        if (ev.data !== undefined) yield JSON.parse(ev.data) as ChannelEvent;
       }
     }
   } finally {
     reader.releaseLock();
   }
-}
-
-/** An event received from a channel subscription. */
-export interface ChannelEvent {
-  id: string;
-  event: string;
-  data: unknown;
-  published_at: string;
 }
 
 function checkPathParam(name: string, value: unknown): string {
@@ -198,6 +188,8 @@ export function createClient(key?: string, options?: ClientOptions): SaaSignalCl
 // ---- runtime:end
 
 // Stand-ins for the generated parts, so that this file type-checks on its own.
+/** Generated from the `ChannelEvent` component. */
+type ChannelEvent = { id: string; event: string; data: unknown; published_at: string };
 declare const OPERATIONS: Record<string, OperationSpec>;
 declare const DEFAULT_BASE_URL: string;
 declare const ERROR_CLASSES: Record<number, typeof SaaSignalError>;
