@@ -658,6 +658,31 @@ export interface components {
          */
         InvitationId: string;
         /**
+         * @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example org_01JNXS8QZ3M2V7K4T9R5W6Y8AB
+         */
+        OrgIdRef: string;
+        /**
+         * @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example proj_01JNXS9B2C3D4E5F6G7H8J9KMN
+         */
+        ProjectIdRef: string;
+        /**
+         * @description Token ID (`tok_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example tok_01JNXSA1B2C3D4E5F6G7H8J9KM
+         */
+        TokenIdRef: string;
+        /**
+         * @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example usr_01JNXSB1C2D3E4F5G6H7J8K9MN
+         */
+        UserIdRef: string;
+        /**
+         * @description Invitation ID (`inv_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example inv_01JNXSC1D2E3F4G5H6J7K8M9NP
+         */
+        InvitationIdRef: string;
+        /**
          * @description Opaque pagination cursor from a previous `next_cursor`.
          * @example eyJrIjoic2Vzc2lvbjp1XzEyMyJ9
          */
@@ -954,7 +979,7 @@ export interface components {
             email: components["schemas"]["Email"] & unknown;
             /** @description Permission scopes to grant (e.g. `["kv:read", "kv:write"]`). Default none. */
             scopes?: components["schemas"]["Scope"][];
-            project_id?: components["schemas"]["ProjectId"] & unknown;
+            project_id?: components["schemas"]["ProjectIdRef"] & unknown;
         };
         /**
          * @example {
@@ -1229,7 +1254,7 @@ export interface components {
             name: string;
             /** @description Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 `INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant. */
             scopes: components["schemas"]["Scope"][];
-            project_id?: components["schemas"]["ProjectId"] & unknown;
+            project_id?: components["schemas"]["ProjectIdRef"] & unknown;
             expires_at?: components["schemas"]["IsoDateTime"] & unknown;
             mode?: components["schemas"]["TokenMode"] & unknown;
         };
@@ -2128,8 +2153,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2162,8 +2187,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2202,8 +2227,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2248,8 +2273,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2282,8 +2307,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2323,8 +2348,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2357,10 +2382,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description User ID (`usr_` followed by a ULID). */
-                user_id: components["schemas"]["UserId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                user_id: components["schemas"]["UserIdRef"];
             };
             cookie?: never;
         };
@@ -2399,10 +2424,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description User ID (`usr_` followed by a ULID). */
-                user_id: components["schemas"]["UserId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                user_id: components["schemas"]["UserIdRef"];
             };
             cookie?: never;
         };
@@ -2470,8 +2495,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Invitation ID (`inv_` followed by a ULID). */
-                invitation_id: components["schemas"]["InvitationId"];
+                /** @description Invitation ID (`inv_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                invitation_id: components["schemas"]["InvitationIdRef"];
             };
             cookie?: never;
         };
@@ -2510,8 +2535,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2544,8 +2569,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2584,10 +2609,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Project ID (`proj_` followed by a ULID). */
-                project_id: components["schemas"]["ProjectId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                project_id: components["schemas"]["ProjectIdRef"];
             };
             cookie?: never;
         };
@@ -2620,10 +2645,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Project ID (`proj_` followed by a ULID). */
-                project_id: components["schemas"]["ProjectId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                project_id: components["schemas"]["ProjectIdRef"];
             };
             cookie?: never;
         };
@@ -2659,12 +2684,12 @@ export interface operations {
                 /** @description Opaque pagination cursor from a previous `next_cursor`. */
                 cursor?: components["schemas"]["Cursor"];
                 /** @description Filter tokens by project. */
-                project_id?: components["schemas"]["ProjectId"] & unknown;
+                project_id?: components["schemas"]["ProjectIdRef"] & unknown;
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2697,8 +2722,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2737,10 +2762,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Token ID (`tok_` followed by a ULID). */
-                token_id: components["schemas"]["TokenId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Token ID (`tok_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                token_id: components["schemas"]["TokenIdRef"];
             };
             cookie?: never;
         };
@@ -2807,8 +2832,8 @@ export interface operations {
     getTokenBalance: {
         parameters: {
             query: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             header?: never;
             path?: never;
@@ -2997,7 +3022,7 @@ export interface operations {
     scanKeys: {
         parameters: {
             query?: {
-                /** @description Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded. */
+                /** @description Key prefix to filter by (max 512 chars). Default: all keys. The query is RFC 3986, not an HTML form: `:` and `/` may be sent unencoded, a raw `+` is a plus sign (a space is `%20`), and `&`, `#` and `%` must be sent as `%26`, `%23` and `%25` (a raw `&` starts another parameter, a raw `#` the fragment, which clients never send; a `%` not followed by two hex digits, or bytes that are not UTF-8, are a 400). `encodeURIComponent` is always right. */
                 prefix?: string;
                 /** @description Opaque scan cursor from a previous `next_cursor` (at most 2731 characters). */
                 cursor?: components["schemas"]["KvCursor"];

@@ -1,7 +1,8 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
+ *   request id -> well-formed URL -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep,
+ *   well-formed Unicode) -> OpenAPI validation
  *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
@@ -26,6 +27,9 @@ import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
+import { trustedOrigins } from './http/origins.ts';
+import { parseQuery } from './http/url-encoding.ts';
+import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import { requestId } from './http/request-id.ts';
@@ -49,6 +53,8 @@ export interface AppOptions {
   rateLimit?: Omit<RateLimitOptions, 'redis'>;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
+  /** Origins given credentialed CORS (default: `SAASIGNAL_TRUSTED_ORIGINS` and the server's own, see http/origins.ts). */
+  trustedOrigins?: string[];
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
   log?: Logger;
@@ -109,7 +115,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, cors);
+    // The query as the document serializes it (RFC 3986: `+` is a plus sign), see http/url-encoding.ts.
+    app.set('query parser', parseQuery);
+    app.use(requestId, wellFormedUrl, cors(options.trustedOrigins ?? trustedOrigins()));
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -117,7 +125,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
-    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth);
+    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth, wellFormedBody);
     speedUpValidator();
     app.use(
       OpenApiValidator.middleware({

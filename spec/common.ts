@@ -127,6 +127,33 @@ export const TokenId = id('TokenId', 'tok', '01JNXSA1B2C3D4E5F6G7H8J9KM', 'Token
 export const UserId = id('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
 export const InvitationId = id('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
 
+/**
+ * An id as a client sends it (path, query, body): the right prefix and up to 64 letters or digits.
+ * Ids the API makes are always `<prefix>_<ULID>` (the components above, in answers); an id of the
+ * right kind in another form (`org_123`, copied from an example) names nothing, so it is a 404
+ * like any unknown id, while an id of another kind (`proj_…` where `org_…` belongs) stays a 400.
+ */
+function idRef(name: string, prefix: string, example: string, what: string) {
+  return registry.register(
+    `${name}Ref`,
+    z
+      .string()
+      .max(prefix.length + 65)
+      .regex(new RegExp(`^${prefix}_[0-9A-Za-z]{1,64}$`))
+      .openapi({
+        description:
+          `${what} ID (\`${prefix}_\` followed by a ULID). One of this kind that names nothing you can see, ` +
+          `whatever its form, is a 404; an id of another kind is a 400.`,
+        example: `${prefix}_${example}`,
+      }),
+  );
+}
+export const OrgIdRef = idRef('OrgId', 'org', '01JNXS8QZ3M2V7K4T9R5W6Y8AB', 'Organization');
+export const ProjectIdRef = idRef('ProjectId', 'proj', '01JNXS9B2C3D4E5F6G7H8J9KMN', 'Project');
+export const TokenIdRef = idRef('TokenId', 'tok', '01JNXSA1B2C3D4E5F6G7H8J9KM', 'Token');
+export const UserIdRef = idRef('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
+export const InvitationIdRef = idRef('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
+
 export const Name = z.string().min(1).max(100);
 
 /**

@@ -3,7 +3,9 @@
  *
  * @module spec/organizations
  */
-import { Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, Slug, Timestamp, UserId } from './common.ts';
+import {
+  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PageQuery, Slug, Timestamp, UserId,
+} from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const organizationExample = {
@@ -72,7 +74,7 @@ export const DeleteOrganizationRequest = registry.register(
     .openapi({ example: { confirm_name: 'Acme Corp' } }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
+const orgPath = z.object({ org_id: OrgIdRef });
 const tags = ['Organizations'];
 
 defineOperation({

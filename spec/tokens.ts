@@ -4,8 +4,7 @@
  * @module spec/tokens
  */
 import {
-  orNull,
-  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, TokenId,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -74,7 +73,7 @@ export const CreateTokenRequest = registry.register(
           'such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 ' +
           '`INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant.',
       }),
-      project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
+      project_id: ProjectIdRef.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
       expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),
       mode: Mode.optional().openapi({ description: '`live` (default) or `test`.' }),
     })
@@ -120,7 +119,7 @@ export const BrowserToken = registry.register(
     }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
+const orgPath = z.object({ org_id: OrgIdRef });
 const tags = ['Tokens'];
 
 defineOperation({
@@ -132,7 +131,7 @@ defineOperation({
   description: 'List the API tokens of an organization, optionally filtered by project. Secrets are never shown again; revoked tokens are not listed.',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:read',
-  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectId.optional().openapi({ description: 'Filter tokens by project.' }) }) },
+  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectIdRef.optional().openapi({ description: 'Filter tokens by project.' }) }) },
   responses: { 200: ok(TokenList, 'A page of tokens.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'] },
 });
@@ -162,7 +161,7 @@ defineOperation({
   description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
-  request: { params: z.object({ org_id: OrgId, token_id: TokenId }) },
+  request: { params: z.object({ org_id: OrgIdRef, token_id: TokenIdRef }) },
   responses: { 200: ok(Deleted, 'The token is revoked.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.orgs.revokeToken', args: ['path:org_id', 'path:token_id'] },
 });
