@@ -167,8 +167,17 @@ function fetchClient(key: string | undefined, options: ClientOptions): Client<an
 }
 
 /**
+ * The credential `createClient()` uses when given none, from the environment, first set wins:
+ * `SAASIGNAL_API_KEY`, then `SAASIGNAL_KEY` (the name the quick start stores the key under),
+ * then `SAASIGNAL_TOKEN` (a session token).
+ */
+const CREDENTIAL_ENV = ['SAASIGNAL_API_KEY', 'SAASIGNAL_KEY', 'SAASIGNAL_TOKEN'] as const;
+
+const credentialFromEnv = (): string | undefined => CREDENTIAL_ENV.map(env).find((value) => value);
+
+/**
  * The client. `createClient(key)` builds one; without a key it reads `SAASIGNAL_API_KEY`, then
- * `SAASIGNAL_TOKEN`, from the environment.
+ * `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`, from the environment.
  */
 export class SaaSignalClient {
   /** Create a browser token, with `apiKey` as the credential. */
@@ -177,7 +186,7 @@ export class SaaSignalClient {
     return call(fetchClient(apiKey, { baseUrl, fetch, headers }), OPERATIONS["core.tokens.createBrowserToken"], [body]) as Promise<Ok<paths["/core/tokens/browser"]["post"]>>;
   }
   constructor(key?: string, options: ClientOptions = {}) {
-    Object.assign(this, build(fetchClient(key ?? env('SAASIGNAL_API_KEY') ?? env('SAASIGNAL_TOKEN'), options)));
+    Object.assign(this, build(fetchClient(key ?? credentialFromEnv(), options)));
   }
 }
 
@@ -209,6 +218,8 @@ export class ConflictError extends SaaSignalError {}
 export class PayloadTooLargeError extends SaaSignalError {}
 /** 415: The body is not `application/json`. */
 export class UnsupportedMediaTypeError extends SaaSignalError {}
+/** 422: The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request). */
+export class UnprocessableContentError extends SaaSignalError {}
 /** 429: Too many requests for this credential; wait `Retry-After` seconds. */
 export class RateLimitedError extends SaaSignalError {}
 /** 500: An unexpected failure on our side; quote the `request_id` if you report it. */
@@ -226,6 +237,7 @@ const ERROR_CLASSES: Record<number, typeof SaaSignalError> = {
   409: ConflictError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
+  422: UnprocessableContentError,
   429: RateLimitedError,
   500: InternalError,
   503: ServiceUnavailableError,

@@ -53,6 +53,8 @@ export interface paths {
         /**
          * Sign out
          * @description End the current session: its token and cookie stop working at once.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["signOut"];
         delete?: never;
@@ -101,6 +103,8 @@ export interface paths {
          * @description Create a new organization and add the authenticated user as its owner, with every scope.
          *
          *     **Required scope:** `orgs:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createOrganization"];
         delete?: never;
@@ -179,6 +183,8 @@ export interface paths {
          * @description Invite someone by email with the given scopes (at most the scopes you hold). The invited user sees the invitation under `GET /core/invitations` once signed in with that email, and accepts it there. Inviting again replaces a pending invitation.
          *
          *     **Required scope:** `orgs:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["inviteMember"];
         delete?: never;
@@ -285,6 +291,8 @@ export interface paths {
         /**
          * Accept an invitation
          * @description Join the organization with the invitation's scopes. Only the invited email can accept; 409 when already a member.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -313,6 +321,8 @@ export interface paths {
          * @description Create a new project within an organization.
          *
          *     **Required scope:** `projects:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createProject"];
         delete?: never;
@@ -369,6 +379,8 @@ export interface paths {
          * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.
          *
          *     **Required scope:** `tokens:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createToken"];
         delete?: never;
@@ -411,6 +423,8 @@ export interface paths {
         /**
          * Create a browser token
          * @description Exchange an API token for a short-lived browser token (`bt_…`), a signed JWT safe to hand to browser code. Its scopes must be a subset of the parent token's (403 otherwise); it inherits the parent's project and is refused once it expires or once the parent is revoked. The scope it needs is inherited from the parent credential.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createBrowserToken"];
         delete?: never;
@@ -497,6 +511,8 @@ export interface paths {
          *     **Required scope:** `kv:write`.
          *
          *     **Price:** 2 μt per call (see `X-Microtokens-Used`).
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["incrementValue"];
         delete?: never;
@@ -529,6 +545,8 @@ export interface paths {
          *     **Required scope:** per op — `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`.
          *
          *     **Price:** charged per op — `get` 1 μt, `set` 2 μt, `delete` 1 μt.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["batchOperations"];
         delete?: never;
@@ -553,6 +571,8 @@ export interface paths {
          *     **Required scope:** `channels:publish`.
          *
          *     **Price:** 3 μt per call (see `X-Microtokens-Used`).
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["publishEvent"];
         delete?: never;
@@ -704,7 +724,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /**
@@ -1857,6 +1877,26 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request). */
+        UnprocessableContent: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "IDEMPOTENCY_KEY_REUSED",
+                 *         "message": "The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/IDEMPOTENCY_KEY_REUSED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Too many requests for this credential; wait `Retry-After` seconds. */
         RateLimited: {
             headers: {
@@ -1922,7 +1962,13 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+         * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Unique id of this request; quote it when you report a problem. */
@@ -1937,6 +1983,8 @@ export interface components {
         "Retry-After": number;
         /** @description The methods the path takes (RFC 9110). */
         Allow: string;
+        /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`: nothing ran and nothing was charged again (`X-Microtokens-Used: 0`). Absent on a first answer. */
+        "Idempotent-Replayed": "true";
     };
     pathItems: never;
 }
@@ -2019,7 +2067,13 @@ export interface operations {
     signOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2029,6 +2083,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2041,6 +2096,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2114,7 +2171,13 @@ export interface operations {
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2128,6 +2191,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2143,6 +2207,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2305,7 +2370,13 @@ export interface operations {
     inviteMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
                 org_id: components["schemas"]["OrgIdRef"];
@@ -2322,6 +2393,7 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2338,6 +2410,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2493,7 +2566,13 @@ export interface operations {
     acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Invitation ID (`inv_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
                 invitation_id: components["schemas"]["InvitationIdRef"];
@@ -2506,6 +2585,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2520,6 +2600,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2567,7 +2648,13 @@ export interface operations {
     createProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
                 org_id: components["schemas"]["OrgIdRef"];
@@ -2584,6 +2671,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2597,8 +2685,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2720,7 +2810,13 @@ export interface operations {
     createToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
                 org_id: components["schemas"]["OrgIdRef"];
@@ -2737,6 +2833,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2750,8 +2847,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2796,7 +2895,13 @@ export interface operations {
     createBrowserToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2810,6 +2915,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -2822,8 +2928,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2980,7 +3088,13 @@ export interface operations {
     incrementValue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description A key: 1–512 characters, no control characters and no `..` sequence. The key `.` is refused as well: HTTP clients (browsers, fetch, curl) rewrite `/infra/kv/.` to `/infra/kv/` before sending, so such a key could be written but never addressed again. Encode `/`, `%`, `?` and `#` in paths (`encodeURIComponent`). */
                 key: components["schemas"]["Key"];
@@ -3000,6 +3114,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3014,6 +3129,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3061,7 +3177,13 @@ export interface operations {
     batchOperations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3078,6 +3200,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3089,8 +3212,10 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3099,7 +3224,13 @@ export interface operations {
     publishEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Channel name: letters, digits, `_`, `-`, `:` and single dots between them (1–128 chars). */
                 channel: components["schemas"]["ChannelName"];
@@ -3119,6 +3250,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,8 +3262,10 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -203,6 +203,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_KEY_IN_USE: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -294,10 +296,11 @@ const ERROR_RESPONSES = {
   402: ['InsufficientTokens', "The organization's token balance is spent; top it up."],
   403: ['Forbidden', 'The credential is valid but lacks the scope or the kind this operation needs.'],
   404: ['NotFound', 'No such object, or it belongs to another organization or project.'],
+  405: ['MethodNotAllowed', 'The path exists but does not take this method; `Allow` lists the methods it takes.'],
   409: ['Conflict', 'The request conflicts with the current state (existing key, taken slug, non-numeric value…).'],
   413: ['PayloadTooLarge', 'The body or a value is larger than allowed (values: 256 KB serialized).'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
-  405: ['MethodNotAllowed', 'The path exists but does not take this method; `Allow` lists the methods it takes.'],
+  422: ['UnprocessableContent', 'The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).'],
   429: ['RateLimited', 'Too many requests for this credential; wait `Retry-After` seconds.'],
   500: ['InternalError', 'An unexpected failure on our side; quote the `request_id` if you report it.'],
   503: ['ServiceUnavailable', 'A storage service is unreachable; retry shortly.'],

@@ -18,7 +18,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 
-const EXPOSED = ['X-Request-Id', 'X-Microtokens-Used', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'Allow'].join(', ');
+const EXPOSED = ['X-Request-Id', 'X-Microtokens-Used', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'Allow', 'Idempotent-Replayed'].join(', ');
 
 export function cors(trusted: readonly string[]) {
   const credentialed = new Set(trusted);
@@ -34,7 +34,7 @@ export function cors(trusted: readonly string[]) {
     res.setHeader('Access-Control-Expose-Headers', EXPOSED);
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Api-Key, Last-Event-ID');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Api-Key, Idempotency-Key, Last-Event-ID');
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
       return;
