@@ -26,6 +26,7 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { dashboard } from './http/dashboard.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { trustedOrigins } from './http/origins.ts';
 import { parseQuery } from './http/url-encoding.ts';
@@ -58,6 +59,8 @@ export interface AppOptions {
   trustedOrigins?: string[];
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
+  /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
+  dashboardDir?: string;
   log?: Logger;
 }
 
@@ -125,6 +128,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       res.json(document);
     });
     if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
