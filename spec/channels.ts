@@ -41,6 +41,19 @@ export const PublishResult = registry.register(
     }),
 );
 
+/** One event as a subscriber receives it: the JSON of each SSE `data:` line. */
+export const ChannelEvent = registry.register(
+  'ChannelEvent',
+  z
+    .object({
+      id: z.string().openapi({ description: 'The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
+      event: z.string().openapi({ description: 'The event name (also the SSE `event:` field).', example: 'ping' }),
+      data: z.any().nonoptional().openapi({ description: 'The JSON payload as published (`null` when none was).', example: { hello: 'world' } }),
+      published_at: Timestamp,
+    })
+    .openapi({ example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', event: 'ping', data: { hello: 'world' }, published_at: '2026-03-10T13:15:00.000Z' } }),
+);
+
 const channelPath = z.object({ channel: ChannelName });
 const tags = ['Channels'];
 
@@ -86,7 +99,10 @@ defineOperation({
             description: 'Server-sent events.',
             example: 'id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\ndata: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n\n',
           }),
-        },
+          // OpenAPI 3.1 cannot describe an event stream's items (3.2's `itemSchema` can): the schema
+          // of each `data:` line, so that generated clients type the events.
+          'x-sse': { data: { $ref: '#/components/schemas/ChannelEvent' } },
+        } as never,
       },
     },
     ...errors(401, 402, 403, 429),
