@@ -96,13 +96,14 @@ defineOperation({
       content: {
         'text/event-stream': {
           schema: z.string().openapi({
-            description: 'Server-sent events.',
+            description: 'Server-sent events; the `data:` line of each is a `ChannelEvent` as JSON.',
             example: 'id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\ndata: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n\n',
-          }),
-          // OpenAPI 3.1 cannot describe an event stream's items (3.2's `itemSchema` can): the schema
-          // of each `data:` line, so that generated clients type the events.
-          'x-sse': { data: { $ref: '#/components/schemas/ChannelEvent' } },
-        } as never,
+            // OpenAPI 3.1 cannot describe an event stream's items (3.2's `itemSchema` can): JSON
+            // Schema's `contentSchema` carries the schema of each event, so that generated clients
+            // (and the SDK generator) type the events. It validates nothing on the string itself.
+            contentSchema: { $ref: '#/components/schemas/ChannelEvent' },
+          } as never),
+        },
       },
     },
     ...errors(401, 402, 403, 429),

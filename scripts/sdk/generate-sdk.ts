@@ -1,6 +1,6 @@
 /**
  * Generates generated/sdk.ts from the document: only what comes from the document, the operation
- * table (from `x-sdk`, `x-pagination`, `x-sse` and the declared headers), one error class per
+ * table (from `x-sdk`, `x-pagination`, the event stream's `contentSchema` and the declared headers), one error class per
  * documented error response, and the typed surface. The runtime is an ordinary module,
  * package/src/runtime/, which the generated file imports.
  *
@@ -18,11 +18,11 @@ interface SdkExt {
 /** Where generated/sdk.ts finds the runtime (bundled into the package by its build). */
 const RUNTIME = '../package/src/runtime/index.ts';
 
-/** The `x-sse` event schema of a stream operation, as a type over `components`. */
+/** The event schema of a stream operation (its schema's `contentSchema`), as a type over `components`. */
 function eventType(doc: Json, op: Json): string | undefined {
   const media = op.responses?.['200']?.content?.['text/event-stream'];
   if (!media) return undefined;
-  const ref: string | undefined = media['x-sse']?.data?.$ref;
+  const ref: string | undefined = resolve(doc, media.schema)?.contentSchema?.$ref;
   if (!ref) return 'unknown';
   resolve(doc, { $ref: ref });
   return `components["schemas"][${JSON.stringify(ref.split('/').pop())}]`;

@@ -4,7 +4,7 @@
  * Run by vitest's typecheck (project `unit`).
  */
 import { describe, expectTypeOf, it } from 'vitest';
-// Docs: import { createClient } from 'saasignal'  (the package's own name resolves to generated/sdk.ts)
+// Docs: import { createClient } from 'saasignal'  (tsconfig paths: the SDK's source, generated/sdk.ts)
 import { createClient, SaaSignalClient, NotFoundError, SaaSignalError } from 'saasignal';
 
 // Docs: import { NextResponse } from 'next/server' — not installed here; the same call shape.

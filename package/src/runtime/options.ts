@@ -51,7 +51,7 @@ export interface OperationSpec {
   pathParams: readonly string[];
   /** The operation takes a JSON body (sent as `{}` when every field is optional and none is given). */
   body?: boolean;
-  /** The answer is a `text/event-stream` (from `x-sse`). */
+  /** The answer is a `text/event-stream` of events. */
   stream?: boolean;
   /** The operation takes an `Idempotency-Key` header. */
   idempotent?: boolean;
