@@ -179,7 +179,7 @@ export interface SaaSignalApi {
 
 /**
  * The client. `createClient(key)` builds one; without a key it reads `SAASIGNAL_API_KEY`, then
- * `SAASIGNAL_TOKEN`, from the environment. Its methods come from the operation table.
+ * `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`, from the environment. Its methods come from the operation table.
  */
 export class SaaSignalClient extends BaseClient {
   /** Create a browser token, with `apiKey` as the credential. */

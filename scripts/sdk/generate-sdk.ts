@@ -167,7 +167,7 @@ export function generateSdk(doc: Json, header: string): string {
     '',
     '/**',
     ' * The client. `createClient(key)` builds one; without a key it reads `SAASIGNAL_API_KEY`, then',
-    ' * `SAASIGNAL_TOKEN`, from the environment. Its methods come from the operation table.',
+    ' * `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`, from the environment. Its methods come from the operation table.',
     ' */',
     'export class SaaSignalClient extends BaseClient {',
     statics.join('\n'),

@@ -66,9 +66,16 @@ interface Resolved {
   log?: Logger;
 }
 
+/**
+ * The credential `createClient()` uses when given none, from the environment, first set wins:
+ * `SAASIGNAL_API_KEY`, then `SAASIGNAL_KEY` (the name the quick start stores the key under),
+ * then `SAASIGNAL_TOKEN` (a session token).
+ */
+const CREDENTIAL_ENV = ['SAASIGNAL_API_KEY', 'SAASIGNAL_KEY', 'SAASIGNAL_TOKEN'] as const;
+
 function resolve(api: ApiDefinition, key: string | undefined, options: ClientOptions): Resolved {
   return {
-    key: key ?? env('SAASIGNAL_API_KEY') ?? env('SAASIGNAL_TOKEN'),
+    key: key ?? CREDENTIAL_ENV.map(env).find((value) => value),
     options,
     baseUrl: options.baseUrl ?? env('SAASIGNAL_BASE_URL') ?? api.baseUrl,
     // Looked up at call time, so that a fetch installed later (polyfill, test) is used.
@@ -130,7 +137,7 @@ function stream(api: ApiDefinition, c: Resolved, op: OperationSpec, args: unknow
 
 /**
  * The base of the generated `SaaSignalClient`: builds its methods from the operation table.
- * Without a key it reads `SAASIGNAL_API_KEY`, then `SAASIGNAL_TOKEN`, from the environment.
+ * Without a key it reads `SAASIGNAL_API_KEY`, then `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`.
  */
 export class BaseClient {
   readonly #key: string | undefined;
