@@ -3,14 +3,16 @@
  * those changes break a client built against the older one. Offline and dependency-free: the
  * kept diff tools either do not read 3.1 offline or are not npm packages (oasdiff is Go).
  *
- * Breaking, as `check:breaking` refuses them without a major version:
+ * Breaking, as `check:breaking` refuses them without a major version (error answers are not
+ * compared: the error envelope is the same on every status):
  * - a removed operation, parameter, request field, response field or success response;
  * - a request that the old document accepted and the new one refuses: a new required
  *   parameter or field, a removed enum value, a changed type, a tightened constraint
  *   (`maxLength`/`maximum`/`maxItems` down, `minLength`/`minimum`/`minItems` up, a new or changed
  *   `pattern`, `additionalProperties` closed);
  * - an answer that the old document did not announce: a required response field made optional,
- *   a new enum value or type in a response (a loosened response constraint is only a change).
+ *   a new type in a response (null where there was none). A new enum value or a loosened
+ *   constraint in a response, or a new success status, is a change.
  * Everything else (new operations, optional fields, loosened constraints) is listed as a change.
  *
  * @module lib/openapi-diff
@@ -71,7 +73,8 @@ class Differ {
       const eb = new Set<string>((b.enum ?? []).map(String));
       if (Array.isArray(a.enum) && Array.isArray(b.enum)) {
         for (const v of ea) if (!eb.has(v)) this.add(true, where, `enum value ${JSON.stringify(v)} removed`);
-        for (const v of eb) if (!ea.has(v)) this.add(!req, where, `enum value ${JSON.stringify(v)} added`);
+        // A new value in a response is a change: clients are told to expect new values (as oasdiff rates it).
+        for (const v of eb) if (!ea.has(v)) this.add(false, where, `enum value ${JSON.stringify(v)} added`);
       } else if (Array.isArray(b.enum) && req) this.add(true, where, `now limited to ${[...eb].join(', ')}`);
     }
     if (a.const !== undefined || b.const !== undefined) {
@@ -173,7 +176,7 @@ export function diffDocuments(base: Json, head: Json): Change[] {
       else d.schema(jsonSchema(base, r), jsonSchema(head, s), `${name} ${status}`, 'response');
     }
     for (const status of Object.keys(b.op.responses ?? {})) {
-      if (/^2/.test(status) && !a.op.responses?.[status]) d.add(true, `${name} ${status}`, 'new success status');
+      if (/^2/.test(status) && !a.op.responses?.[status]) d.add(false, `${name} ${status}`, 'new success status');
     }
   }
   for (const name of headOps.keys()) if (!baseOps.has(name)) d.add(false, name, 'operation added');

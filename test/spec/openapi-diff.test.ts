@@ -23,6 +23,7 @@ const rows: [string, (d: Json) => void, boolean, string, RegExp][] = [
   ['a tightened constraint', (d) => (schemas(d).ChannelName.maxLength = 64), true, 'POST /infra/channels/{channel}/publish path channel', /maxLength lowered to 64 \(was 128\)/],
   ['a new required parameter', (d) => d.paths['/infra/kv'].get.parameters.push({ name: 'ns', in: 'query', required: true, schema: { type: 'string' } }), true, 'GET /infra/kv query ns', /parameter added \(required\)/],
   ['a response field no longer always present', (d) => (schemas(d).KvEntry.required = schemas(d).KvEntry.required.filter((f: string) => f !== 'key')), true, 'GET /infra/kv/{key} 200 .key', /no longer always present/],
+  ['a new enum value in a response (and a request)', (d) => schemas(d).Region.enum.push('mars'), false, '', /enum value "mars" added/],
   ['a new optional request field', (d) => (schemas(d).PublishRequest.properties.note = { type: 'string' }), false, 'POST /infra/channels/{channel}/publish request body .note', /field added$/],
   ['a new response field', (d) => (schemas(d).KvEntry.properties.size = { type: 'integer' }), false, 'GET /infra/kv/{key} 200 .size', /field added$/],
   ['a new operation', (d) => (d.paths['/infra/kv/{key}'].patch = { ...d.paths['/infra/kv/{key}'].put, operationId: 'patchKey' }), false, 'PATCH /infra/kv/{key}', /operation added/],
