@@ -2,7 +2,7 @@
  * The Express app factory. Every request goes through the same pipeline:
  *
  *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
+ *   -> per operation: authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -31,6 +31,7 @@ import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
+import { idempotency } from './idempotency/middleware.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -101,6 +102,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       opened.push({ close: () => closeRedis(connection) });
     }
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
+    const keys = idempotency(db, log);
+    opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
       ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
@@ -138,7 +141,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       const chain =
         op.credentials.length === 0
           ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), meter(op, db, allowance)];
+          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), meter(op, db, allowance)];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }
