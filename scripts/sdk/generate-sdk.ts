@@ -110,7 +110,7 @@ export function generateSdk(doc: Json, header: string): string {
       if (op.requestBody) row.body = true;
       if (op.responses?.['200']?.content?.['text/event-stream']) row.stream = true;
       const headers = (op.parameters ?? []).map((p: Json) => resolve(doc, p)).filter((p: Json) => p.in === 'header');
-      if (headers.some((p: Json) => String(p.name).toLowerCase() === 'idempotency-key')) row.idempotent = true;
+      if (op['x-idempotent'] || headers.some((p: Json) => String(p.name).toLowerCase() === 'idempotency-key')) row.idempotent = true;
       const page = op['x-pagination'];
       if (page) row.page = { cursor: page.cursor_param, next: page.next_cursor_field, items: page.items };
       table.push(`  ${JSON.stringify(sdk.method)}: ${JSON.stringify(row)},`);

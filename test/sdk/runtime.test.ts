@@ -36,6 +36,7 @@ describe('retries', () => {
     ['503', json(503, envelope('SERVICE_UNAVAILABLE'), { 'retry-after': '0' })],
     ['500', json(500, envelope('INTERNAL'))],
     ['408', json(408, {})],
+    ['409 with Retry-After (the same idempotency key still running)', json(409, envelope('IDEMPOTENCY_KEY_IN_USE'), { 'retry-after': '0' })],
   ])('retries a GET after %s', async (_name, first) => {
     const { fetch, seen } = scripted(first, json(200, { key: 'k', value: 1, expires_at: null }));
     await expect(client(fetch).infra.kv.get('k')).resolves.toMatchObject({ value: 1 });

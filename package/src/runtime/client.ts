@@ -116,8 +116,9 @@ function headersFor(c: Resolved, op: OperationSpec, opts: RequestOptions, hasBod
   if (hasBody) headers['Content-Type'] = 'application/json';
   if (c.key) headers.Authorization = `Bearer ${c.key}`;
   Object.assign(headers, c.options.headers, opts.headers);
-  // One key per call, made before the first attempt: every retry carries the same one.
-  if ((op.idempotent || op.method === 'POST') && opts.idempotencyKey !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+  // One key per call, made before the first attempt: every retry carries the same one. Only where
+  // the document declares the header: a key the server ignores would make a retry unsafe.
+  if (op.idempotent && opts.idempotencyKey !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
     headers['Idempotency-Key'] = opts.idempotencyKey ?? idempotencyKey();
   }
   return headers;

@@ -36,8 +36,9 @@ export interface RequestOptions {
   /** Extra headers for this call. */
   headers?: Record<string, string>;
   /**
-   * The `Idempotency-Key` of a POST. By default a random one is made once and reused across
-   * retries. `null` sends none: the POST is then never retried.
+   * The `Idempotency-Key` of a POST that takes one (every authenticated POST). By default a
+   * random one is made once and reused across retries. `null` sends none: the POST is then never
+   * retried.
    */
   idempotencyKey?: string | null;
 }
@@ -53,7 +54,7 @@ export interface OperationSpec {
   body?: boolean;
   /** The answer is a `text/event-stream` of events. */
   stream?: boolean;
-  /** The operation takes an `Idempotency-Key` header. */
+  /** The operation takes an `Idempotency-Key` header (`x-idempotent`, or the declared header). */
   idempotent?: boolean;
   /** From `x-pagination`: the cursor parameter, the next-cursor field and the items field. */
   page?: { cursor: string; next: string; items: string };

@@ -88,7 +88,7 @@ export async function send(req: Prepared, s: Settings): Promise<{ data: unknown;
       s.log?.debug(`${where} -> ${response.status} (${Date.now() - started} ms)`, { requestId: response.headers.get('x-request-id') });
       if (response.ok) return { data, response, release: () => undefined };
       failure = toError(response.status, data, response.headers, s.errors);
-      if (!retryableStatus(response.status)) throw failure;
+      if (!retryableStatus(response.status, response.headers)) throw failure;
       wait = serverWaitMs(response.headers);
       // The server asks for longer than a call should block: hand the answer back instead.
       if (wait !== undefined && wait > MAX_RETRY_WAIT_MS) throw failure;

@@ -10,9 +10,12 @@
 /** The longest wait the SDK accepts from the server; a longer one is returned to the caller as the error. */
 export const MAX_RETRY_WAIT_MS = 60_000;
 
-/** Statuses worth another try: timeout, rate limit and server-side failures. */
-export function retryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+/**
+ * Answers worth another try: timeout, rate limit and server-side failures, and a conflict that
+ * says when to retry (a 409 with `Retry-After`: the same idempotency key still running).
+ */
+export function retryableStatus(status: number, headers?: Headers): boolean {
+  return status === 408 || status === 429 || status >= 500 || (status === 409 && Boolean(headers?.has('retry-after')));
 }
 
 /** Methods that are safe to repeat; a POST or PATCH is only with an `Idempotency-Key`. */
