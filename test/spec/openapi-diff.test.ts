@@ -28,7 +28,7 @@ const rows: [string, (d: Json) => void, boolean, string, RegExp][] = [
   ['a new response field', (d) => (schemas(d).KvEntry.properties.size = { type: 'integer' }), false, 'GET /infra/kv/{key} 200 .size', /field added$/],
   ['a new operation', (d) => (d.paths['/infra/kv/{key}'].patch = { ...d.paths['/infra/kv/{key}'].put, operationId: 'patchKey' }), false, 'PATCH /infra/kv/{key}', /operation added/],
   ['a loosened constraint', (d) => (schemas(d).ChannelName.maxLength = 256), false, 'POST /infra/channels/{channel}/publish path channel', /maxLength raised to 256/],
-  ['a new optional header (Idempotency-Key)', (d) => d.paths['/infra/kv'].post.parameters = [...(d.paths['/infra/kv'].post.parameters ?? []), { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }], false, 'POST /infra/kv header Idempotency-Key', /parameter added$/],
+  ['a new optional header', (d) => (d.paths['/infra/kv'].get.parameters = [...(d.paths['/infra/kv'].get.parameters ?? []), { name: 'X-Trace', in: 'header', required: false, schema: { type: 'string' } }]), false, 'GET /infra/kv header X-Trace', /parameter added$/],
 ];
 
 describe('diffDocuments', () => {
