@@ -25,6 +25,7 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { dashboard } from './http/dashboard.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -52,6 +53,8 @@ export interface AppOptions {
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
+  /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
+  dashboardDir?: string;
   log?: Logger;
 }
 
@@ -117,6 +120,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       res.json(document);
     });
     if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
