@@ -679,7 +679,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "CSRF_REJECTED" | "WEAK_PASSWORD";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */
@@ -735,11 +735,14 @@ export interface components {
         SignUpRequest: {
             email: components["schemas"]["Email"];
             /**
-             * @description At least 8 characters.
+             * @description At least 10 characters, and not one of the most common passwords (400 `WEAK_PASSWORD`).
              * @example a-long-secure-passphrase
              */
             password: string;
-            /** @example Alice Doe */
+            /**
+             * @description Display name (no control characters).
+             * @example Alice Doe
+             */
             name: string;
         };
         /**
@@ -851,7 +854,7 @@ export interface components {
          */
         CreateOrganizationRequest: {
             /**
-             * @description Organization name (min 1 char).
+             * @description Organization name (1–100 characters, no control characters).
              * @example Acme Corp
              */
             name: string;
@@ -864,7 +867,7 @@ export interface components {
          */
         UpdateOrganizationRequest: {
             /**
-             * @description Updated organization name.
+             * @description Updated organization name (1–100 characters, no control characters).
              * @example Acme Inc
              */
             name?: string;
@@ -1077,7 +1080,7 @@ export interface components {
          */
         CreateProjectRequest: {
             /**
-             * @description Project name (min 1 char).
+             * @description Project name (1–100 characters, no control characters).
              * @example Production
              */
             name: string;
@@ -1219,7 +1222,7 @@ export interface components {
          */
         CreateTokenRequest: {
             /**
-             * @description Token display name (min 1 char).
+             * @description Token display name (1–100 characters, no control characters).
              * @example Production Key
              */
             name: string;

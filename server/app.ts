@@ -1,8 +1,9 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
+ *   request id -> security headers (helmet) -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
+ *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
+ *      -> authentication -> rate limit -> authorization -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -25,6 +26,10 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { csrf } from './http/csrf.ts';
+import { trustedOrigins } from './http/origins.ts';
+import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security-headers.ts';
+import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -109,11 +114,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, cors);
+    app.use(requestId, securityHeaders(), cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
-    if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    // The docs page carries its policy in a <meta> too (it also opens from disk); the header adds frame-ancestors.
+    if (options.docsDir) app.use('/docs', pageHeaders(parseCsp(DOCS_CSP)), express.static(options.docsDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
@@ -133,12 +139,22 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     );
 
     assertEveryOperationHandled(handlers);
+    const forgery = csrf(trustedOrigins());
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId]!;
+      // The invalid-credential limit comes before identify: a refused address costs no lookup.
       const chain =
         op.credentials.length === 0
-          ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), meter(op, db, allowance)];
+          ? [noStore, limiters.invalidCredentials, limiters.perIp]
+          : [
+              noStore,
+              ...(op.credentials.includes('session') ? [forgery] : []),
+              limiters.invalidCredentials,
+              identify(op, { db, auth, browser }),
+              limiters.perCredential,
+              authorize(op, db),
+              meter(op, db, allowance),
+            ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }
