@@ -3,7 +3,7 @@
  *
  *   request id -> security headers (helmet) -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
  *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
- *      -> authentication -> rate limit -> authorization -> metering -> handler
+ *      -> authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -27,6 +27,7 @@ import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
 import { csrf } from './http/csrf.ts';
+import { dashboard } from './http/dashboard.ts';
 import { trustedOrigins } from './http/origins.ts';
 import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security-headers.ts';
 import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
@@ -36,6 +37,7 @@ import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
+import { idempotency } from './idempotency/middleware.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -56,6 +58,8 @@ export interface AppOptions {
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
+  /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
+  dashboardDir?: string;
   log?: Logger;
 }
 
@@ -106,6 +110,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       opened.push({ close: () => closeRedis(connection) });
     }
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
+    const keys = idempotency(db, log);
+    opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
       ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
@@ -120,6 +126,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     });
     // The docs page carries its policy in a <meta> too (it also opens from disk); the header adds frame-ancestors.
     if (options.docsDir) app.use('/docs', pageHeaders(parseCsp(DOCS_CSP)), express.static(options.docsDir));
+    if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
@@ -153,6 +160,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               identify(op, { db, auth, browser }),
               limiters.perCredential,
               authorize(op, db),
+              keys.middleware(op),
               meter(op, db, allowance),
             ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
