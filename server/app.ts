@@ -19,6 +19,7 @@ import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
+import { isCommonPassword } from './auth/password-policy.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
 import { meter } from './billing/meter.ts';
@@ -174,7 +175,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       app,
       db,
       warmUp: async () => {
-        await auth();
+        // The common-passwords list too: the first sign-up would otherwise wait for it.
+        await Promise.all([auth(), isCommonPassword('')]);
       },
       async close() {
         // An import still in flight would outlive the database it is about to use.
