@@ -19,7 +19,9 @@ import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
+import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
 import { isCommonPassword } from './auth/password-policy.ts';
+import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
 import { meter } from './billing/meter.ts';
@@ -55,6 +57,10 @@ export interface AppOptions {
   /** Browser-token signing secret (default `SAASIGNAL_JWT_SECRET`, else generated once and stored). */
   jwtSecret?: string;
   rateLimit?: Omit<RateLimitOptions, 'redis'>;
+  /** Failed sign-ins per account before it is locked for the window (defaults from the environment). */
+  signInThrottle?: SignInThrottleOptions;
+  /** Concurrent password hashes and waiting sign-ins (defaults from the environment). */
+  passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
@@ -115,7 +121,15 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
-      ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
+      ...platformHandlers({
+        db,
+        auth,
+        browser,
+        deleteProjectData: infra.deleteProjectData,
+        allowance,
+        signInThrottle: signInThrottle(db, options.signInThrottle),
+        hashing: passwordHashing(options.passwordHashing),
+      }),
       ...infra.handlers,
     };
 
