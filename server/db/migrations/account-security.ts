@@ -3,9 +3,6 @@
  *
  * - `sign_in_failure`: failed sign-ins per account (email) in the current window, for the
  *   per-account throttle (server/auth/sign-in-throttle.ts). Rows of past windows are pruned.
- * - `invitation.token_hash`: SHA-256 of the secret an invitation link carries; accepting needs
- *   the secret (proof that the invitee reads that mailbox). Invitations made before have none and
- *   can only be accepted by a verified email.
  *
  * @module server/db/migrations/account-security
  */
@@ -21,7 +18,6 @@ export function accountSecurityMigration(): Migration {
         .addColumn('window_started_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sign_in_failure_window_idx').on('sign_in_failure').column('window_started_at').execute();
-      await db.schema.alterTable('invitation').addColumn('token_hash', 'text').execute();
     },
   };
 }
