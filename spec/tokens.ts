@@ -66,7 +66,7 @@ export const CreateTokenRequest = registry.register(
   'CreateTokenRequest',
   z
     .strictObject({
-      name: Name.openapi({ description: 'Token display name (min 1 char).', example: 'Production Key' }),
+      name: Name.openapi({ description: 'Token display name (1–100 characters, no control characters).', example: 'Production Key' }),
       scopes: Scopes.openapi({
         description:
           'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: ' +

@@ -1,23 +1,16 @@
 /**
- * The server's own origin and the origins it trusts. `SAASIGNAL_BASE_URL` is where the server is
- * reached (its Dashboard, docs and API share that origin); `SAASIGNAL_TRUSTED_ORIGINS` lists other
- * origins (comma-separated) whose browser apps may use the session cookie: credentialed CORS
- * (server/http/cors.ts) and the CSRF origin check both read {@link trustedOrigins}.
+ * The origins this server trusts: its own (`SAASIGNAL_BASE_URL`) and those an operator lists in
+ * `SAASIGNAL_TRUSTED_ORIGINS` (comma-separated, e.g. a Dashboard served from another host).
+ * Shared by the CSRF check (a cookie-authenticated write must come from one of them) and CORS.
  *
  * @module server/http/origins
- * @see https://html.spec.whatwg.org/multipage/browsers.html#origin
+ * @see https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin
  */
 
-type Env = Record<string, string | undefined>;
+/** The server's own origin when `SAASIGNAL_BASE_URL` is not set (as better-auth assumes too). */
+export const DEFAULT_BASE_URL = 'http://localhost:3000';
 
-const DEFAULT_BASE_URL = 'http://localhost:3000';
-
-/** The server's base URL without a trailing slash (`SAASIGNAL_BASE_URL`, default http://localhost:3000). */
-export function baseUrl(env: Env = process.env): string {
-  return (env.SAASIGNAL_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
-}
-
-/** `scheme://host[:port]` of a URL, or null when it is not an absolute http(s) URL. */
+/** `scheme://host[:port]` of a URL, or null when it is not an http(s) URL. */
 export function originOf(url: string): string | null {
   try {
     const parsed = new URL(url.trim());
@@ -27,13 +20,14 @@ export function originOf(url: string): string | null {
   }
 }
 
-/**
- * The server's own origin followed by each configured trusted origin, normalised as browsers
- * send `Origin` (lower-case scheme and host, default port dropped). Entries that are not http(s)
- * origins are ignored rather than trusted by accident.
- */
-export function trustedOrigins(env: Env = process.env): string[] {
-  const configured = (env.SAASIGNAL_TRUSTED_ORIGINS ?? '').split(',').filter((s) => s.trim() !== '');
-  const origins = [originOf(baseUrl(env)), ...configured.map(originOf)].filter((o): o is string => o !== null);
-  return [...new Set(origins)];
+/** The server's own origin first, then each valid entry of `SAASIGNAL_TRUSTED_ORIGINS`, without duplicates. */
+export function trustedOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
+  const own = originOf(env.SAASIGNAL_BASE_URL || DEFAULT_BASE_URL);
+  const listed = (env.SAASIGNAL_TRUSTED_ORIGINS ?? '').split(',').filter((s) => s.trim() !== '').map(originOf);
+  return [...new Set([own, ...listed].filter((o): o is string => o !== null))];
+}
+
+/** The server's base URL without a trailing slash (`SAASIGNAL_BASE_URL`, default http://localhost:3000): absolute links such as `error.docs`. */
+export function baseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.SAASIGNAL_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
