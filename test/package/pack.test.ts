@@ -3,8 +3,8 @@
  * project (no link to the repository), then, against a real server, run as plain Node ESM and
  * CommonJS (on Node 20 and on the Node 22 and 24 binaries from the registry), in Deno and Bun,
  * type-checked with `tsc --strict` over every seed example (moduleResolution node16 and
- * bundler), and bundled by esbuild for browsers (no `node:` import) and run with browser globals
- * only.
+ * bundler), and bundled for browsers by esbuild and by Vite (no `node:` import) and run with
+ * browser globals only.
  */
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -145,13 +145,30 @@ describe('the packed package', () => {
     expect(errors[0]).toMatch(/^control\.ts.*mars/);
   }, 180_000);
 
-  it('esbuild bundles it for browsers with no node: import, and the bundle calls the server', async () => {
-    const out = await build({
-      entryPoints: [join(dir, 'browser.ts')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'iife', minify: true, write: false, metafile: true, logLevel: 'silent',
-    });
-    const code = out.outputFiles[0].text;
+  /** The browser fixture bundled as a browser app would be, as one script. */
+  const bundlers: Record<string, () => Promise<string>> = {
+    esbuild: async () => {
+      const out = await build({
+        entryPoints: [join(dir, 'browser.ts')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'iife', minify: true, write: false, metafile: true, logLevel: 'silent',
+      });
+      expect(Object.keys(out.metafile.inputs).filter((f) => !f.startsWith('node_modules/saasignal/dist/') && f !== 'browser.ts')).toEqual([]);
+      return out.outputFiles[0].text;
+    },
+    vite: async () => {
+      const { build: viteBuild } = await import('vite');
+      const out = (await viteBuild({
+        root: dir, configFile: false, logLevel: 'silent',
+        build: { write: false, minify: true, modulePreload: false, rollupOptions: { input: join(dir, 'browser.ts'), output: { format: 'iife' } } },
+      })) as { output: { type: string; code?: string; moduleIds?: string[] }[] } | { output: { type: string; code?: string }[] }[];
+      const chunks = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output).filter((o) => o.type === 'chunk');
+      expect(chunks).toHaveLength(1);
+      return chunks[0].code as string;
+    },
+  };
+
+  it.each(Object.keys(bundlers))('%s bundles it for browsers with no node: import, and the bundle calls the server', async (bundler) => {
+    const code = await bundlers[bundler]();
     expect(code).not.toMatch(/["']node:/);
-    expect(Object.keys(out.metafile.inputs).filter((f) => !f.startsWith('node_modules/saasignal/dist/') && f !== 'browser.ts')).toEqual([]);
     const value = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the bundle did not answer')), 10_000);
       const browserGlobals = { fetch, Headers, Request, Response, AbortController, AbortSignal, TextDecoder, URL, crypto, setTimeout, clearTimeout, console, Promise };
