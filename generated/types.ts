@@ -492,7 +492,7 @@ export interface paths {
         put?: never;
         /**
          * Increment a value
-         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`, and so is a sum that would not be a finite number; either way nothing changes. An existing key keeps its expiry.
+         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. An existing key keeps its expiry.
          *
          *     **Required scope:** `kv:write`.
          *
@@ -679,7 +679,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "NOT_A_SAFE_INTEGER";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */

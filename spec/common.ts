@@ -176,6 +176,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  NOT_A_SAFE_INTEGER: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

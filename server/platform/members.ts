@@ -6,7 +6,8 @@
  * @module server/platform/members
  */
 import type { Response } from 'express';
-import { missingScopes } from '../auth/scopes.ts';
+import { assertMayActOn } from '../auth/peers.ts';
+import { missingScopes, parseScopes } from '../auth/scopes.ts';
 import type { AuthContext, Handlers, Locals } from '../context.ts';
 import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
@@ -52,11 +53,11 @@ async function userEmail(db: Db, userId: string): Promise<string> {
 export function memberHandlers(deps: PlatformDeps): Handlers {
   const { db } = deps;
 
-  /** The member, unless it is the owner (whose scopes are fixed) or missing. */
-  async function changeableMember(orgId: string, userId: string, what: string): Promise<MemberRow> {
-    const member = await memberRow(db, orgId, userId);
+  /** The member, if the caller may act on it (server/auth/peers.ts): not the owner, no scope the caller lacks. */
+  async function changeableMember(auth: AuthContext, userId: string, what: string): Promise<MemberRow> {
+    const member = await memberRow(db, auth.orgId!, userId);
     if (!member) throw memberNotFound();
-    if (member.role === 'owner') throw new ApiError('FORBIDDEN', `The owner of an organization cannot be ${what}.`);
+    assertMayActOn(auth, { role: member.role, scopes: parseScopes(member.scopes) }, what);
     return member;
   }
 
@@ -135,7 +136,7 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
     async updateMemberScopes(req, res: Response<unknown, Locals>) {
       const { body, params } = input(req, 'updateMemberScopes');
       const auth = res.locals.auth;
-      const member = await changeableMember(auth.orgId!, params.user_id, 'given other scopes');
+      const member = await changeableMember(auth, params.user_id, 'given other scopes');
       assertCanGrant(auth, body.scopes);
       await db.kysely
         .updateTable('member')
@@ -149,7 +150,7 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
     async removeMember(req, res: Response<unknown, Locals>) {
       const { params } = input(req, 'removeMember');
       const orgId = res.locals.auth.orgId!;
-      const member = await changeableMember(orgId, params.user_id, 'removed');
+      const member = await changeableMember(res.locals.auth, params.user_id, 'removed');
       await db.kysely.deleteFrom('member').where('org_id', '=', orgId).where('user_id', '=', member.user_id).execute();
       reply(res, 'removeMember', 200, { id: member.user_id, deleted: true });
     },

@@ -12,6 +12,7 @@
  */
 import type { Response } from 'express';
 import { newTokenSecret } from '../auth/api-tokens.ts';
+import { sandboxRefusal } from '../auth/sandbox.ts';
 import { isPlatformScope, missingScopes } from '../auth/scopes.ts';
 import type { Handlers, Locals } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -81,7 +82,7 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
       assertCanGrant(auth, body.scopes);
 
       const mode = body.mode ?? auth.mode;
-      if (auth.mode === 'test' && mode !== 'test') throw new ApiError('FORBIDDEN', 'A test-mode credential can create test tokens only.');
+      if (auth.mode === 'test' && mode !== 'test') throw sandboxRefusal('create a live token');
 
       const { secret, hash, prefix } = newTokenSecret(mode);
       const row: TokenRow = {
@@ -115,7 +116,7 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         let target = db.kysely.selectFrom('api_token').select('mode').where('id', '=', params.token_id).where('org_id', '=', auth.orgId!).where('revoked_at', 'is', null);
         // Out of the caller's reach stays a 404 below, whatever its mode.
         if (auth.projectId) target = target.where('project_id', '=', auth.projectId);
-        if ((await target.executeTakeFirst())?.mode === 'live') throw new ApiError('FORBIDDEN', 'A test-mode credential can revoke test tokens only.');
+        if ((await target.executeTakeFirst())?.mode === 'live') throw sandboxRefusal('revoke a live token');
       }
       const result = await query.executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new ApiError('NOT_FOUND', 'No such token in this organization.');
