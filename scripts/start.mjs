@@ -16,11 +16,16 @@
  * @module scripts/start
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Settings from `.env` (see .env.example) when it exists; variables already set in the
+// environment win, as with `node --env-file`.
+if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 // In node_modules/.cache: ignored by git, next to the dependencies the bundle imports. One folder
 // per checkout, for checkouts that share a node_modules through a symbolic link.
 const outdir = join(root, 'node_modules', '.cache', 'saasignal', createHash('sha256').update(root).digest('hex').slice(0, 12));

@@ -182,12 +182,21 @@ function fetchClient(key: string | undefined, options: ClientOptions): Client<an
 }
 
 /**
+ * The credential `createClient()` uses when given none, from the environment, first set wins:
+ * `SAASIGNAL_API_KEY`, then `SAASIGNAL_KEY` (the name the quick start stores the key under),
+ * then `SAASIGNAL_TOKEN` (a session token).
+ */
+const CREDENTIAL_ENV = ['SAASIGNAL_API_KEY', 'SAASIGNAL_KEY', 'SAASIGNAL_TOKEN'] as const;
+
+const credentialFromEnv = (): string | undefined => CREDENTIAL_ENV.map(env).find((value) => value);
+
+/**
  * The client. `createClient(key)` builds one; without a key it reads `SAASIGNAL_API_KEY`, then
- * `SAASIGNAL_TOKEN`, from the environment.
+ * `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`, from the environment.
  */
 export class SaaSignalClient {
   constructor(key?: string, options: ClientOptions = {}) {
-    Object.assign(this, build(fetchClient(key ?? env('SAASIGNAL_API_KEY') ?? env('SAASIGNAL_TOKEN'), options)));
+    Object.assign(this, build(fetchClient(key ?? credentialFromEnv(), options)));
   }
 }
 

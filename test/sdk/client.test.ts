@@ -101,7 +101,10 @@ describe('credentials', () => {
   it.each([
     [{ SAASIGNAL_API_KEY: 'sk_live_env' }, 'Bearer sk_live_env'],
     [{ SAASIGNAL_TOKEN: 'tok_env' }, 'Bearer tok_env'],
+    [{ SAASIGNAL_KEY: 'sk_live_quickstart' }, 'Bearer sk_live_quickstart'],
     [{ SAASIGNAL_API_KEY: 'sk_live_a', SAASIGNAL_TOKEN: 'b' }, 'Bearer sk_live_a'],
+    [{ SAASIGNAL_API_KEY: 'sk_live_a', SAASIGNAL_KEY: 'sk_live_k' }, 'Bearer sk_live_a'],
+    [{ SAASIGNAL_KEY: 'sk_live_k', SAASIGNAL_TOKEN: 'b' }, 'Bearer sk_live_k'],
   ])('createClient() reads %o', async (env, header) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     const { fetch, seen } = fakeFetch();
