@@ -106,6 +106,8 @@ export async function migrate(db: Db): Promise<string[]> {
   const migrator = new Migrator({
     db: db.kysely,
     migrationTableSchema,
+    // Each part of the server owns a numbered migration; they land in any order.
+    allowUnorderedMigrations: true,
     provider: { getMigrations: async () => migrations(db.dialect) as Record<string, Migration> },
   });
   for (let attempt = 1; ; attempt++) {
