@@ -376,7 +376,7 @@ export interface paths {
         put?: never;
         /**
          * Create a token
-         * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.
+         * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400, and so is one past the minting token's own expiry: a token never outlives the token that minted it.
          *
          *     **Required scope:** `tokens:write`.
          *
@@ -401,7 +401,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a token
-         * @description Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).
+         * @description Permanently revoke a token: the very next request with it, with every browser token made from it, and with every token it minted (and they minted, and so on), gets 401. A test-mode token can revoke test tokens only (403 for a live one).
          *
          *     **Required scope:** `tokens:write`.
          */
@@ -1135,7 +1135,8 @@ export interface components {
          *       ],
          *       "created_at": "2026-03-10T13:15:00.000Z",
          *       "last_used_at": null,
-         *       "expires_at": null
+         *       "expires_at": null,
+         *       "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN"
          *     }
          */
         Token: {
@@ -1155,6 +1156,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             last_used_at: components["schemas"]["Timestamp"] | null;
             expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description The user who created the token: with a session, or through a token they created. The token works only while that user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded. */
+            created_by: components["schemas"]["UserId"] | null;
         };
         /**
          * @example {
@@ -1172,6 +1175,7 @@ export interface components {
          *       "created_at": "2026-03-10T13:15:00.000Z",
          *       "last_used_at": null,
          *       "expires_at": null,
+         *       "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
          *       "secret": "sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1"
          *     }
          */
@@ -1192,6 +1196,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             last_used_at: components["schemas"]["Timestamp"] | null;
             expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description The user who created the token: with a session, or through a token they created. The token works only while that user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded. */
+            created_by: components["schemas"]["UserId"] | null;
             /**
              * @description The raw secret. Shown only in this response: store it now.
              * @example sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1
@@ -1215,7 +1221,8 @@ export interface components {
          *           ],
          *           "created_at": "2026-03-10T13:15:00.000Z",
          *           "last_used_at": null,
-         *           "expires_at": null
+         *           "expires_at": null,
+         *           "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN"
          *         }
          *       ],
          *       "next_cursor": null

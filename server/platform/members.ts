@@ -15,6 +15,7 @@ import { newId } from '../ids.ts';
 import { finishPage, pageOf } from '../http/pagination.ts';
 import { input, reply } from '../http/respond.ts';
 import type { PlatformDeps } from './deps.ts';
+import { creatorOf, offboardMember } from './offboarding.ts';
 import { type InvitationRow, invitationOut, isUniqueViolation, type MemberRow, memberOut, nowIso } from './rows.ts';
 
 /** How long an invitation stays acceptable. */
@@ -103,8 +104,10 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
         scopes: JSON.stringify(scopes),
         project_id: body.project_id ?? null,
         status: 'pending',
-        // A token has no user: the invitation names the organization's owner as the inviter.
-        invited_by: auth.userId ?? (await db.kysely.selectFrom('organization').select('owner_id').where('id', '=', orgId).executeTakeFirstOrThrow()).owner_id,
+        // Through a token: the user who created it (their invitations go when they leave); a token
+        // made before lineage was recorded names the organization's owner.
+        invited_by:
+          creatorOf(auth) ?? (await db.kysely.selectFrom('organization').select('owner_id').where('id', '=', orgId).executeTakeFirstOrThrow()).owner_id,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + INVITATION_TTL_MS).toISOString(),
       };
@@ -151,7 +154,11 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
       const { params } = input(req, 'removeMember');
       const orgId = res.locals.auth.orgId!;
       const member = await changeableMember(res.locals.auth, params.user_id, 'removed');
-      await db.kysely.deleteFrom('member').where('org_id', '=', orgId).where('user_id', '=', member.user_id).execute();
+      await db.kysely.transaction().execute(async (trx) => {
+        await trx.deleteFrom('member').where('org_id', '=', orgId).where('user_id', '=', member.user_id).execute();
+        // Offboarding: their tokens stop working and their pending invitations go with them.
+        await offboardMember(trx, orgId, member.user_id);
+      });
       reply(res, 'removeMember', 200, { id: member.user_id, deleted: true });
     },
 

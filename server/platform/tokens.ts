@@ -22,6 +22,7 @@ import { input, reply } from '../http/respond.ts';
 import type { Schemas } from '../spec.ts';
 import type { PlatformDeps } from './deps.ts';
 import { assertCanGrant } from './members.ts';
+import { creatorOf, mintedExpiry, revokeMintedByToken } from './offboarding.ts';
 import { nowIso, TOKEN_COLUMNS, type TokenRow, tokenOut } from './rows.ts';
 
 const DEFAULT_BROWSER_TTL = 900;
@@ -65,6 +66,7 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         }
         expiresAt = at.toISOString();
       }
+      expiresAt = mintedExpiry(auth, expiresAt);
 
       if (auth.projectId && body.project_id !== undefined && body.project_id !== auth.projectId) throw noSuchProject();
       const projectId = body.project_id ?? auth.projectId;
@@ -96,8 +98,10 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         created_at: nowIso(),
         last_used_at: null,
         expires_at: expiresAt,
+        created_by: creatorOf(auth),
       };
-      await db.kysely.insertInto('api_token').values({ ...row, secret_hash: hash, revoked_at: null }).execute();
+      const mintedBy = auth.type === 'session' ? null : auth.tokenId;
+      await db.kysely.insertInto('api_token').values({ ...row, minted_by: mintedBy, secret_hash: hash, revoked_at: null }).execute();
       reply(res, 'createToken', 201, { ...tokenOut(row), secret });
     },
 
@@ -120,6 +124,8 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
       }
       const result = await query.executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new ApiError('NOT_FOUND', 'No such token in this organization.');
+      // What it minted goes with it: a minted token never outlives its minter.
+      await revokeMintedByToken(db, params.token_id);
       reply(res, 'revokeToken', 200, { id: params.token_id, deleted: true });
     },
 
