@@ -28,6 +28,7 @@ import { cors } from './http/cors.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import { type Readiness, readiness } from './http/health.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
@@ -59,6 +60,8 @@ export interface App {
   db: Db;
   /** Loads what the first requests would otherwise wait for (better-auth). */
   warmUp(): Promise<void>;
+  /** Whether the database, its migrations and Redis (when configured) are usable now. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -152,6 +155,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       warmUp: async () => {
         await auth();
       },
+      readiness: () => readiness(db, redis),
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);
