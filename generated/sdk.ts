@@ -223,6 +223,8 @@ export class ConflictError extends SaaSignalError {}
 export class PayloadTooLargeError extends SaaSignalError {}
 /** 415: The body is not `application/json`. */
 export class UnsupportedMediaTypeError extends SaaSignalError {}
+/** 422: The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request). */
+export class UnprocessableContentError extends SaaSignalError {}
 /** 429: Too many requests for this credential; wait `Retry-After` seconds. */
 export class RateLimitedError extends SaaSignalError {}
 /** 503: A storage service is unreachable; retry shortly. */
@@ -237,6 +239,7 @@ const ERROR_CLASSES: Record<number, typeof SaaSignalError> = {
   409: ConflictError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
+  422: UnprocessableContentError,
   429: RateLimitedError,
   503: ServiceUnavailableError,
 };

@@ -53,6 +53,8 @@ export interface paths {
         /**
          * Sign out
          * @description End the current session: its token and cookie stop working at once.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["signOut"];
         delete?: never;
@@ -101,6 +103,8 @@ export interface paths {
          * @description Create a new organization and add the authenticated user as its owner, with every scope.
          *
          *     **Required scope:** `orgs:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createOrganization"];
         delete?: never;
@@ -179,6 +183,8 @@ export interface paths {
          * @description Invite someone by email with the given scopes (at most the scopes you hold). The invited user sees the invitation under `GET /core/invitations` once signed in with that email, and accepts it there. Inviting again replaces a pending invitation.
          *
          *     **Required scope:** `orgs:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["inviteMember"];
         delete?: never;
@@ -285,6 +291,8 @@ export interface paths {
         /**
          * Accept an invitation
          * @description Join the organization with the invitation's scopes. Only the invited email can accept; 409 when already a member.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -313,6 +321,8 @@ export interface paths {
          * @description Create a new project within an organization.
          *
          *     **Required scope:** `projects:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createProject"];
         delete?: never;
@@ -369,6 +379,8 @@ export interface paths {
          * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.
          *
          *     **Required scope:** `tokens:write`.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createToken"];
         delete?: never;
@@ -411,6 +423,8 @@ export interface paths {
         /**
          * Create a browser token
          * @description Exchange an API token for a short-lived browser token (`bt_…`), a signed JWT safe to hand to browser code. Its scopes must be a subset of the parent token's (403 otherwise); it inherits the parent's project and is refused once it expires or once the parent is revoked. The scope it needs is inherited from the parent credential.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["createBrowserToken"];
         delete?: never;
@@ -497,6 +511,8 @@ export interface paths {
          *     **Required scope:** `kv:write`.
          *
          *     **Price:** 2 μt per call (see `X-Microtokens-Used`).
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["incrementValue"];
         delete?: never;
@@ -529,6 +545,8 @@ export interface paths {
          *     **Required scope:** per op — `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`.
          *
          *     **Price:** charged per op — `get` 1 μt, `set` 2 μt, `delete` 1 μt.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["batchOperations"];
         delete?: never;
@@ -553,6 +571,8 @@ export interface paths {
          *     **Required scope:** `channels:publish`.
          *
          *     **Price:** 3 μt per call (see `X-Microtokens-Used`).
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
         post: operations["publishEvent"];
         delete?: never;
@@ -679,7 +699,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */
@@ -1776,6 +1796,26 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request). */
+        UnprocessableContent: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "IDEMPOTENCY_KEY_REUSED",
+                 *         "message": "The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).",
+                 *         "docs": "/docs#section/Errors/IDEMPOTENCY_KEY_REUSED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Too many requests for this credential; wait `Retry-After` seconds. */
         RateLimited: {
             headers: {
@@ -1818,7 +1858,13 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+         * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Unique id of this request; quote it when you report a problem. */
@@ -1831,6 +1877,8 @@ export interface components {
         RateLimit: string;
         /** @description Seconds to wait before retrying. */
         "Retry-After": number;
+        /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`: nothing ran and nothing was charged again (`X-Microtokens-Used: 0`). Absent on a first answer. */
+        "Idempotent-Replayed": "true";
     };
     pathItems: never;
 }
@@ -1905,7 +1953,13 @@ export interface operations {
     signOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1915,6 +1969,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1924,6 +1979,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1988,7 +2045,13 @@ export interface operations {
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2002,6 +2065,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2014,6 +2078,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2159,7 +2224,13 @@ export interface operations {
     inviteMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). */
                 org_id: components["schemas"]["OrgId"];
@@ -2176,6 +2247,7 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2189,6 +2261,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2327,7 +2400,13 @@ export interface operations {
     acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Invitation ID (`inv_` followed by a ULID). */
                 invitation_id: components["schemas"]["InvitationId"];
@@ -2340,6 +2419,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2351,6 +2431,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2393,7 +2474,13 @@ export interface operations {
     createProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). */
                 org_id: components["schemas"]["OrgId"];
@@ -2410,6 +2497,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2420,8 +2508,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2530,7 +2620,13 @@ export interface operations {
     createToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization ID (`org_` followed by a ULID). */
                 org_id: components["schemas"]["OrgId"];
@@ -2547,6 +2643,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2557,8 +2654,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2598,7 +2697,13 @@ export interface operations {
     createBrowserToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2612,6 +2717,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2621,8 +2727,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2768,7 +2876,13 @@ export interface operations {
     incrementValue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description A key: 1–512 characters, no control characters and no `..` sequence. The key `.` is refused as well: HTTP clients (browsers, fetch, curl) rewrite `/infra/kv/.` to `/infra/kv/` before sending, so such a key could be written but never addressed again. Encode `/`, `%`, `?` and `#` in paths (`encodeURIComponent`). */
                 key: components["schemas"]["Key"];
@@ -2788,6 +2902,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2801,6 +2916,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2845,7 +2961,13 @@ export interface operations {
     batchOperations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2862,6 +2984,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2872,8 +2995,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2881,7 +3006,13 @@ export interface operations {
     publishEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Channel name: letters, digits, `_`, `-`, `:` and single dots between them (1–128 chars). */
                 channel: components["schemas"]["ChannelName"];
@@ -2901,6 +3032,7 @@ export interface operations {
                     "X-Microtokens-Used": components["headers"]["X-Microtokens-Used"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2911,8 +3043,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -2,7 +2,7 @@
  * The Express app factory. Every request goes through the same pipeline:
  *
  *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> metering -> handler
+ *   -> per operation: authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -25,6 +25,7 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { dashboard } from './http/dashboard.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -32,6 +33,7 @@ import { type Readiness, readiness } from './http/health.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
+import { idempotency } from './idempotency/middleware.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -52,6 +54,8 @@ export interface AppOptions {
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
+  /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
+  dashboardDir?: string;
   log?: Logger;
 }
 
@@ -104,6 +108,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       opened.push({ close: () => closeRedis(connection) });
     }
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
+    const keys = idempotency(db, log);
+    opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
       ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
@@ -117,6 +123,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       res.json(document);
     });
     if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
@@ -141,7 +148,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       const chain =
         op.credentials.length === 0
           ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), meter(op, db, allowance)];
+          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), meter(op, db, allowance)];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }

@@ -4,7 +4,7 @@
  * under `REDIS_KEY_PREFIX`, default `ss:` for data and `saasignal:rl:` for rate-limit counters);
  * `TRUST_PROXY` when it runs behind a load balancer.
  * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
- * missing or stale) in the background. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
+ * missing or stale) in the background, and so is the Dashboard (served at `/`). SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
  * A setting it cannot start with (database missing, unreachable or unwritable, a port in use, a
  * SQLite database another server holds) is reported in one line, and the exit status is 1.
@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
 import { databaseUrl } from './db/index.ts';
 import { parseDatabaseUrl } from './db/url.ts';
+import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 import { type DataLock, lockDatabase } from './startup/data-lock.ts';
 import { maskUrl, SetupError } from './startup/setup-error.ts';
@@ -51,6 +52,7 @@ const created = await (async () => {
     infra: redisPrefix ? { redisKeyPrefix: redisPrefix } : undefined,
     rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
     docsDir,
+    dashboardDir,
   });
 })().catch(cannotStart);
 const { app, db, warmUp } = created;
@@ -78,11 +80,14 @@ if (trustProxy) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustPr
 const server = createServer(app);
 server.once('listening', () => {
   const bound = (server.address() as { port: number }).port;
-  log('info', 'listening', { port: bound, docs: `http://localhost:${bound}/docs`, node: process.version, database: db.driver ?? db.dialect });
+  log('info', 'listening', { port: bound, dashboard: `http://localhost:${bound}/`, docs: `http://localhost:${bound}/docs`, node: process.version, database: db.driver ?? db.dialect });
   // Loading continues in the background (the event loop stays responsive meanwhile), then the
   // docs site is built if it is missing or stale: a CPU-heavy child process, so it comes last.
   warmUp()
     .catch((err: unknown) => log('error', 'warm-up failed', { error: String(err) }))
+    // The Dashboard first: it is what a person opening the server's address sees.
+    .then(() => ensureDashboard())
+    .catch((err: unknown) => log('error', 'Dashboard build failed; / is unavailable', { error: String(err) }))
     .then(() => ensureDocs())
     .catch((err: unknown) => log('error', 'docs site build failed; /docs is unavailable', { error: String(err) }));
 });

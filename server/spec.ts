@@ -25,6 +25,8 @@ export interface OperationInfo {
   scopeByOp: Record<string, string> | null;
   price: number | null;
   priceByOp: Record<string, number> | null;
+  /** Takes an `Idempotency-Key` (`x-idempotent`, every authenticated POST). */
+  idempotent: boolean;
 }
 
 export const documentPath = new URL('../generated/openapi.json', import.meta.url);
@@ -45,6 +47,7 @@ export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
         scopeByOp: op['x-scope-by-op'] ?? null,
         price: op['x-price-microtokens'] ?? null,
         priceByOp: op['x-price-microtokens-by-op'] ?? null,
+        idempotent: op['x-idempotent'] === true,
       } satisfies OperationInfo,
     ]),
   ),

@@ -176,6 +176,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_KEY_IN_USE: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -255,6 +257,7 @@ const ERROR_RESPONSES = {
   409: ['Conflict', 'The request conflicts with the current state (existing key, taken slug, non-numeric value…).'],
   413: ['PayloadTooLarge', 'The body or a value is larger than allowed (values: 256 KB serialized).'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
+  422: ['UnprocessableContent', 'The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).'],
   429: ['RateLimited', 'Too many requests for this credential; wait `Retry-After` seconds.'],
   503: ['ServiceUnavailable', 'A storage service is unreachable; retry shortly.'],
 } as const;

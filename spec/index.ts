@@ -8,6 +8,7 @@ import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { renderGuides } from './guides/render.ts';
 import { registry } from './registry.ts';
 import './common.ts';
+import './idempotency.ts';
 import './auth.ts';
 import './organizations.ts';
 import './members.ts';

@@ -50,6 +50,26 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
 const operations: OperationDef[] = [];
 
 /**
+ * Every authenticated POST takes an `Idempotency-Key` (spec/idempotency.ts registers the header
+ * and the guide explains it): POST is the one method clients cannot safely repeat without one.
+ * Sign-up and sign-in (no credential) create a session per call and are left out.
+ */
+export function isIdempotent(def: Pick<OperationDef, 'method' | 'credentials'>): boolean {
+  return def.method === 'post' && (def.credentials?.length ?? 0) > 0;
+}
+
+/** Adds `Idempotent-Replayed` to an operation's success responses (a replay carries it). */
+function withReplayHeader(responses: RouteConfig['responses']): RouteConfig['responses'] {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      if (!/^2/.test(status) || '$ref' in response) return [status, response];
+      const headers = { ...(response.headers as object), 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
+      return [status, { ...response, headers }];
+    }),
+  ) as RouteConfig['responses'];
+}
+
+/**
  * Errors an operation can answer because of what it is, whatever its tag file lists: every
  * operation is rate limited (429); one with credentials can refuse them (401) or their kind or
  * scope (403); one with a body can find it too large (413) or not JSON (415); a metered one can
@@ -59,6 +79,8 @@ const operations: OperationDef[] = [];
 function impliedErrors(def: OperationDef): Record<string, { $ref: string }> {
   const statuses: [number, string][] = [[429, 'RateLimited']];
   if (def.credentials?.length) statuses.push([401, 'Unauthorized'], [403, 'Forbidden']);
+  // An idempotency key reused with another request (422) or while its first request runs (409).
+  if (isIdempotent(def)) statuses.push([409, 'Conflict'], [422, 'UnprocessableContent']);
   if (def.request?.body) statuses.push([413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']);
   if (def.price !== undefined || def.priceByOp) statuses.push([402, 'InsufficientTokens']);
   return Object.fromEntries(statuses.map(([status, name]) => [String(status), { $ref: `#/components/responses/${name}` }]));
@@ -86,10 +108,13 @@ export function defineOperation(def: OperationDef): void {
         .join(', ')}.`,
     );
   }
+  const idempotent = isIdempotent(def);
+  if (idempotent) notes.push('**Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).');
   operations.push(def);
   registry.registerPath({
     ...route,
-    responses: { ...impliedErrors(def), ...route.responses },
+    ...(idempotent ? { parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
+    responses: { ...impliedErrors(def), ...(idempotent ? withReplayHeader(route.responses) : route.responses) },
     description: [description, ...notes].filter(Boolean).join('\n\n'),
     ...(security ? { security } : { security: [] }),
     'x-scope': scope ?? null,
@@ -97,6 +122,7 @@ export function defineOperation(def: OperationDef): void {
     ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
     'x-credentials': credentials ?? [],
+    ...(idempotent ? { 'x-idempotent': true } : {}),
     'x-sdk': sdk,
   } as RouteConfig);
 }

@@ -155,6 +155,8 @@ async function migratorFor(db: Db): Promise<Migrator> {
   return new Migrator({
     db: db.kysely,
     migrationTableSchema,
+    // Each part of the server owns a numbered migration; they land in any order.
+    allowUnorderedMigrations: true,
     provider: { getMigrations: async () => migrations(db.dialect) as Record<string, Migration> },
   });
 }

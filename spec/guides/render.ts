@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { SCOPE_GROUPS } from '../common.ts';
 
 /** The guides, in reading order, after the overview. Each starts with one `# Title`. */
-export const GUIDES = ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits'] as const;
+export const GUIDES = ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits', 'idempotency'] as const;
 
 // biome-ignore lint: the document is plain JSON of a known shape; only the parts read below are typed.
 type Doc = any;

@@ -5,6 +5,7 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
 
@@ -12,5 +13,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_platform': platformMigration(dialect),
     '0002_kv': kvMigration(dialect),
+    '0003_idempotency': idempotencyMigration(),
   };
 }
