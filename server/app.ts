@@ -29,7 +29,9 @@ import { dashboard } from './http/dashboard.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import type { Logger as PinoLogger } from 'pino';
 import { type Readiness, readiness } from './http/health.ts';
+import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
@@ -57,6 +59,8 @@ export interface AppOptions {
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
   dashboardDir?: string;
   log?: Logger;
+  /** Writes the request log (server/http/request-log.ts) through this logger; none when absent (tests). */
+  requestLogger?: PinoLogger;
 }
 
 export interface App {
@@ -118,7 +122,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, cors);
+    app.use(requestId);
+    if (options.requestLogger) app.use(requestLog(options.requestLogger));
+    app.use(cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });

@@ -18,11 +18,9 @@ import { databaseUrl } from './db/index.ts';
 import { parseDatabaseUrl } from './db/url.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
+import { createLogger } from './log.ts';
 import { type DataLock, lockDatabase } from './startup/data-lock.ts';
 import { maskUrl, SetupError } from './startup/setup-error.ts';
-
-const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'info' ? console.log : console.error)(JSON.stringify({ level, message, ...fields }));
 
 /** Reports why the server cannot start, in one line for a setting to fix, and exits 1. */
 function cannotStart(err: unknown): never {
@@ -30,6 +28,15 @@ function cannotStart(err: unknown): never {
   else console.error('saasignal: cannot start:', err);
   process.exit(1);
 }
+
+const logger = (() => {
+  try {
+    return createLogger();
+  } catch (err) {
+    cannotStart(err);
+  }
+})();
+const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -53,6 +60,8 @@ const created = await (async () => {
     rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
     docsDir,
     dashboardDir,
+    log: (message, fields) => logger.error(fields, message),
+    requestLogger: logger,
   });
 })().catch(cannotStart);
 const { app, db, warmUp } = created;
