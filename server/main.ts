@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
 import { databaseUrl } from './db/index.ts';
 import { parseDatabaseUrl } from './db/url.ts';
+import { startupWarnings } from './startup-warnings.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 import { createLogger } from './log.ts';
@@ -37,6 +38,8 @@ const logger = (() => {
   }
 })();
 const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
+
+for (const warning of startupWarnings()) log('warn', warning);
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
