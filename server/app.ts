@@ -40,6 +40,9 @@ import { parseQuery } from './http/url-encoding.ts';
 import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import type { Logger as PinoLogger } from 'pino';
+import { type Readiness, readiness } from './http/health.ts';
+import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
@@ -73,6 +76,8 @@ export interface AppOptions {
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
   dashboardDir?: string;
   log?: Logger;
+  /** Writes the request log (server/http/request-log.ts) through this logger; none when absent (tests). */
+  requestLogger?: PinoLogger;
 }
 
 export interface App {
@@ -80,6 +85,8 @@ export interface App {
   db: Db;
   /** Loads what the first requests would otherwise wait for (better-auth). */
   warmUp(): Promise<void>;
+  /** Whether the database, its migrations and Redis (when configured) are usable now. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -142,7 +149,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     app.disable('x-powered-by');
     // The query as the document serializes it (RFC 3986: `+` is a plus sign), see http/url-encoding.ts.
     app.set('query parser', parseQuery);
-    app.use(requestId, securityHeaders(), wellFormedUrl, cors(options.trustedOrigins ?? trustedOrigins()));
+    app.use(requestId);
+    if (options.requestLogger) app.use(requestLog(options.requestLogger));
+    app.use(securityHeaders(), wellFormedUrl, cors(options.trustedOrigins ?? trustedOrigins()));
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -199,6 +208,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
         await Promise.all([auth(), isCommonPassword('')]);
       },
+      readiness: () => readiness(db, redis),
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);

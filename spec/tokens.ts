@@ -4,7 +4,7 @@
  * @module spec/tokens
  */
 import {
-  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef, UserId,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -27,6 +27,7 @@ const tokenExample = {
   created_at: '2026-03-10T13:15:00.000Z',
   last_used_at: null,
   expires_at: null,
+  created_by: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
 };
 
 const tokenFields = {
@@ -40,6 +41,11 @@ const tokenFields = {
   created_at: Timestamp,
   last_used_at: orNull(Timestamp),
   expires_at: orNull(Timestamp),
+  created_by: orNull(UserId).openapi({
+    description:
+      'The user who created the token: with a session, or through a token they created. The token works only while that ' +
+      'user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded.',
+  }),
 };
 
 export const Token = registry.register('Token', z.object(tokenFields).openapi({ example: tokenExample }));
@@ -74,7 +80,11 @@ export const CreateTokenRequest = registry.register(
           '`INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant.',
       }),
       project_id: ProjectIdRef.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
-      expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),
+      expires_at: IsoDateTime.optional().openapi({
+        description:
+          "ISO 8601 expiration date-time; must be in the future. A token minting a token: at most the minting token's own expiry " +
+          '(400 otherwise), and that expiry when omitted.',
+      }),
       mode: Mode.optional().openapi({ description: '`live` (default) or `test`.' }),
     })
     .openapi({
@@ -144,7 +154,8 @@ defineOperation({
   summary: 'Create a token',
   description:
     'Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. ' +
-    'Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.',
+    'Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400, and so is one ' +
+    "past the minting token's own expiry: a token never outlives the token that minted it.",
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
   request: { params: orgPath, body: jsonBody(CreateTokenRequest) },
@@ -158,7 +169,9 @@ defineOperation({
   operationId: 'revokeToken',
   tags,
   summary: 'Revoke a token',
-  description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
+  description:
+    'Permanently revoke a token: the very next request with it, with every browser token made from it, and with every ' +
+    'token it minted (and they minted, and so on), gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
   request: { params: z.object({ org_id: OrgIdRef, token_id: TokenIdRef }) },
