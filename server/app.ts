@@ -2,7 +2,8 @@
  * The Express app factory. Every request goes through the same pipeline:
  *
  *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
+ *   -> per operation: authentication -> rate limit -> authorization -> idempotency key / stream admission
+ *   -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -32,6 +33,10 @@ import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { idempotency } from './idempotency/middleware.ts';
+import { admitStreams } from './streams/guard.ts';
+import { type StreamSettings, streamSettings } from './streams/settings.ts';
+import { memorySlots } from './streams/slots.ts';
+import { createSupervisor } from './streams/supervisor.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -49,7 +54,9 @@ export interface AppOptions {
   jwtSecret?: string;
   rateLimit?: Omit<RateLimitOptions, 'redis'>;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
-  infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
+  infra?: Omit<InfraOptions, 'db' | 'redisUrl' | 'streams'>;
+  /** Event stream limits (default: `SAASIGNAL_STREAM_*`, see server/streams/settings.ts). */
+  streams?: Partial<StreamSettings>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
   log?: Logger;
@@ -92,8 +99,6 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       ));
     const browser = browserTokens(jwtSecret);
 
-    const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl });
-    opened.push(infra);
     let redis: Redis | undefined;
     if (options.redisUrl) {
       const { closeRedis, connectRedis } = await import('./infra/redis-client.ts');
@@ -101,6 +106,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       redis = connection;
       opened.push({ close: () => closeRedis(connection) });
     }
+    // Streams are counted where every instance sees them: Redis when there is one.
+    const slots = redis ? (await import('./streams/slots.ts')).redisSlots(redis, options.infra?.redisKeyPrefix) : memorySlots();
+    const streams = createSupervisor({ db, slots, settings: streamSettings(options.streams), allowance, log });
+    opened.push(streams);
+    const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl, streams });
+    opened.push(infra);
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
     const keys = idempotency(db, log);
     opened.push({ close: async () => keys.close() });
@@ -141,7 +152,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       const chain =
         op.credentials.length === 0
           ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), meter(op, db, allowance)];
+          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), admitStreams(op, streams), meter(op, db, allowance)];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }

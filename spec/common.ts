@@ -178,6 +178,7 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: 503,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
+  TOO_MANY_STREAMS: 429,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -115,7 +115,9 @@ async function touch(db: Db, row: TokenRow): Promise<void> {
     .execute();
 }
 
-function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): AuthContext {
+function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type'], browserExp?: number): AuthContext {
+  const tokenExp = row.expires_at === null ? null : Date.parse(row.expires_at);
+  const expiresAt = browserExp === undefined ? tokenExp : Math.min(browserExp, tokenExp ?? Number.POSITIVE_INFINITY);
   return {
     type: type === 'browser_token' ? type : row.project_id ? 'project_token' : 'org_token',
     userId: null,
@@ -125,6 +127,7 @@ function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): 
     scopes,
     tokenId: row.id,
     sessionId: null,
+    expiresAt,
   };
 }
 
@@ -146,7 +149,7 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     const parent = await liveToken(deps.db, 'id', claims.tokenId);
     if (!parent || parent.org_id !== claims.orgId) throw unauthorized('The API token this browser token came from is revoked or expired.');
     await touch(deps.db, parent);
-    return { ctx: fromToken(parent, claims.scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
+    return { ctx: fromToken(parent, claims.scopes, 'browser_token', claims.expiresAt), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
   }
   const headers = sessionHeaders(value, carrier);
   const auth = await deps.auth();
@@ -168,6 +171,7 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
       scopes: [],
       tokenId: null,
       sessionId: session.session.id,
+      expiresAt: null,
     },
     kind: 'session',
   };
