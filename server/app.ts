@@ -26,6 +26,7 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { dashboard } from './http/dashboard.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -59,6 +60,8 @@ export interface AppOptions {
   streams?: Partial<StreamSettings>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
+  /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
+  dashboardDir?: string;
   log?: Logger;
 }
 
@@ -128,6 +131,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       res.json(document);
     });
     if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';

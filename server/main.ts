@@ -4,13 +4,14 @@
  * under `REDIS_KEY_PREFIX`, default `ss:` for data and `saasignal:rl:` for rate-limit counters);
  * `TRUST_PROXY` when it runs behind a load balancer.
  * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
- * missing or stale) in the background. SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
+ * missing or stale) in the background, and so is the Dashboard (served at `/`). SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
  *
  * @module server/main
  */
 import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
+import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 
 const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
@@ -27,6 +28,7 @@ const { app, close, warmUp } = await createApp({
   infra: redisPrefix ? { redisKeyPrefix: redisPrefix } : undefined,
   rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
   docsDir,
+  dashboardDir,
 });
 // Behind a load balancer every request comes from its address: per-IP limits (sign-up, sign-in)
 // would be one budget for everybody. TRUST_PROXY names the proxies whose X-Forwarded-For to
@@ -35,11 +37,14 @@ const trustProxy = process.env.TRUST_PROXY;
 if (trustProxy) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy === 'true' ? true : trustProxy);
 
 const server = app.listen(port, () => {
-  log('info', 'listening', { port, docs: `http://localhost:${port}/docs` });
+  log('info', 'listening', { port, dashboard: `http://localhost:${port}/`, docs: `http://localhost:${port}/docs` });
   // Loading continues in the background (the event loop stays responsive meanwhile), then the
   // docs site is built if it is missing or stale: a CPU-heavy child process, so it comes last.
   warmUp()
     .catch((err: unknown) => log('error', 'warm-up failed', { error: String(err) }))
+    // The Dashboard first: it is what a person opening the server's address sees.
+    .then(() => ensureDashboard())
+    .catch((err: unknown) => log('error', 'Dashboard build failed; / is unavailable', { error: String(err) }))
     .then(() => ensureDocs())
     .catch((err: unknown) => log('error', 'docs site build failed; /docs is unavailable', { error: String(err) }));
 });

@@ -1,0 +1,78 @@
+/**
+ * `/auth/sign-up` and `/auth/sign-in`. The answer sets the HttpOnly session cookie; the JSON
+ * `token` in it is deliberately dropped (nothing is kept in storage). `?next=` returns the user
+ * where they were going, e.g. an invitation link.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { $api } from '../api.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { Link, navigate } from '../router.tsx';
+
+/** Only same-site paths: an open redirect through `?next=` would be a phishing aid. */
+function nextPath(fallback: string): string {
+  const next = new URLSearchParams(window.location.search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+}
+
+function useAfterAuth() {
+  const queryClient = useQueryClient();
+  return (result: { default_org_id: string | null }) => {
+    queryClient.clear();
+    navigate(nextPath(result.default_org_id ? `/orgs/${result.default_org_id}` : '/'));
+  };
+}
+
+export function SignUp() {
+  const [form, setForm] = useState({ name: '', email: '', password: '' });
+  const done = useAfterAuth();
+  const signUp = $api.useMutation('post', '/api/auth/sign-up/email', { onSuccess: done });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const next = window.location.search;
+  return (
+    <main className="auth">
+      <h1>Create your SaaSignal account</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          signUp.mutate({ body: form });
+        }}
+      >
+        <label>Name<input value={form.name} onChange={set('name')} required maxLength={100} autoComplete="name" /></label>
+        <label>Email<input type="email" value={form.email} onChange={set('email')} required autoComplete="email" /></label>
+        <label>
+          Password
+          <input type="password" value={form.password} onChange={set('password')} required minLength={8} maxLength={128} autoComplete="new-password" aria-describedby="pw-hint" />
+        </label>
+        <p id="pw-hint" className="muted small">At least 8 characters.</p>
+        <ErrorMessage error={signUp.error} />
+        <button type="submit" className="primary" disabled={signUp.isPending}>Sign up</button>
+      </form>
+      <p>Already have an account? <Link to={`/auth/sign-in${next}`}>Sign in</Link></p>
+    </main>
+  );
+}
+
+export function SignIn() {
+  const [form, setForm] = useState({ email: '', password: '' });
+  const done = useAfterAuth();
+  const signIn = $api.useMutation('post', '/api/auth/sign-in/email', { onSuccess: done });
+  const next = window.location.search;
+  return (
+    <main className="auth">
+      <h1>Sign in to SaaSignal</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          signIn.mutate({ body: form });
+        }}
+      >
+        <label>Email<input type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required autoComplete="email" /></label>
+        <label>Password<input type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required autoComplete="current-password" /></label>
+        <ErrorMessage error={signIn.error} />
+        <button type="submit" className="primary" disabled={signIn.isPending}>Sign in</button>
+      </form>
+      <p>New here? <Link to={`/auth/sign-up${next}`}>Create an account</Link></p>
+    </main>
+  );
+}
