@@ -1627,6 +1627,36 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
+         *       "event": "ping",
+         *       "data": {
+         *         "hello": "world"
+         *       },
+         *       "published_at": "2026-03-10T13:15:00.000Z"
+         *     }
+         */
+        ChannelEvent: {
+            /**
+             * @description The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).
+             * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
+             */
+            id: string;
+            /**
+             * @description The event name (also the SSE `event:` field).
+             * @example ping
+             */
+            event: string;
+            /**
+             * @description The JSON payload as published (`null` when none was).
+             * @example {
+             *       "hello": "world"
+             *     }
+             */
+            data: unknown;
+            published_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
          *       "success": true
          *     }
          */
