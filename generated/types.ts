@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email
-         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401.
+         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, the answer is 503 `AUTH_BUSY`.
          */
         post: operations["signInEmail"];
         delete?: never;
@@ -699,7 +699,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */
@@ -755,11 +755,14 @@ export interface components {
         SignUpRequest: {
             email: components["schemas"]["Email"];
             /**
-             * @description At least 8 characters.
+             * @description At least 10 characters, and not one of the most common passwords (400 `WEAK_PASSWORD`).
              * @example a-long-secure-passphrase
              */
             password: string;
-            /** @example Alice Doe */
+            /**
+             * @description Display name (no control characters).
+             * @example Alice Doe
+             */
             name: string;
         };
         /**
@@ -871,7 +874,7 @@ export interface components {
          */
         CreateOrganizationRequest: {
             /**
-             * @description Organization name (min 1 char).
+             * @description Organization name (1–100 characters, no control characters).
              * @example Acme Corp
              */
             name: string;
@@ -884,7 +887,7 @@ export interface components {
          */
         UpdateOrganizationRequest: {
             /**
-             * @description Updated organization name.
+             * @description Updated organization name (1–100 characters, no control characters).
              * @example Acme Inc
              */
             name?: string;
@@ -1097,7 +1100,7 @@ export interface components {
          */
         CreateProjectRequest: {
             /**
-             * @description Project name (min 1 char).
+             * @description Project name (1–100 characters, no control characters).
              * @example Production
              */
             name: string;
@@ -1239,7 +1242,7 @@ export interface components {
          */
         CreateTokenRequest: {
             /**
-             * @description Token display name (min 1 char).
+             * @description Token display name (1–100 characters, no control characters).
              * @example Production Key
              */
             name: string;

@@ -1,9 +1,9 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> idempotency key / stream admission
- *   -> metering -> handler
+ *   request id -> security headers (helmet) -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
+ *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
+ *      -> authentication -> rate limit -> authorization -> idempotency key / stream admission -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -19,6 +19,9 @@ import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
+import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
+import { isCommonPassword } from './auth/password-policy.ts';
+import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
 import { meter } from './billing/meter.ts';
@@ -26,7 +29,11 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { csrf } from './http/csrf.ts';
 import { dashboard } from './http/dashboard.ts';
+import { trustedOrigins } from './http/origins.ts';
+import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security-headers.ts';
+import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -54,6 +61,10 @@ export interface AppOptions {
   /** Browser-token signing secret (default `SAASIGNAL_JWT_SECRET`, else generated once and stored). */
   jwtSecret?: string;
   rateLimit?: Omit<RateLimitOptions, 'redis'>;
+  /** Failed sign-ins per account before it is locked for the window (defaults from the environment). */
+  signInThrottle?: SignInThrottleOptions;
+  /** Concurrent password hashes and waiting sign-ins (defaults from the environment). */
+  passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl' | 'streams'>;
   /** Event stream limits (default: `SAASIGNAL_STREAM_*`, see server/streams/settings.ts). */
@@ -120,17 +131,26 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
-      ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
+      ...platformHandlers({
+        db,
+        auth,
+        browser,
+        deleteProjectData: infra.deleteProjectData,
+        allowance,
+        signInThrottle: signInThrottle(db, options.signInThrottle),
+        hashing: passwordHashing(options.passwordHashing),
+      }),
       ...infra.handlers,
     };
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, cors);
+    app.use(requestId, securityHeaders(), cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
-    if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    // The docs page carries its policy in a <meta> too (it also opens from disk); the header adds frame-ancestors.
+    if (options.docsDir) app.use('/docs', pageHeaders(parseCsp(DOCS_CSP)), express.static(options.docsDir));
     if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
@@ -151,12 +171,24 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     );
 
     assertEveryOperationHandled(handlers);
+    const forgery = csrf(trustedOrigins());
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId]!;
+      // The invalid-credential limit comes before identify: a refused address costs no lookup.
       const chain =
         op.credentials.length === 0
-          ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), admitStreams(op, streams), meter(op, db, allowance)];
+          ? [noStore, limiters.invalidCredentials, limiters.perIp]
+          : [
+              noStore,
+              ...(op.credentials.includes('session') ? [forgery] : []),
+              limiters.invalidCredentials,
+              identify(op, { db, auth, browser }),
+              limiters.perCredential,
+              authorize(op, db),
+              keys.middleware(op),
+              admitStreams(op, streams),
+              meter(op, db, allowance),
+            ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }
@@ -168,7 +200,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       app,
       db,
       warmUp: async () => {
-        await auth();
+        // The common-passwords list too: the first sign-up would otherwise wait for it.
+        await Promise.all([auth(), isCommonPassword('')]);
       },
       async close() {
         // An import still in flight would outlive the database it is about to use.

@@ -5,6 +5,7 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { accountSecurityMigration } from './account-security.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
@@ -14,5 +15,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0001_platform': platformMigration(dialect),
     '0002_kv': kvMigration(dialect),
     '0003_idempotency': idempotencyMigration(),
+    '0004_account_security': accountSecurityMigration(),
   };
 }
