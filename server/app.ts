@@ -37,6 +37,9 @@ import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import type { Logger as PinoLogger } from 'pino';
+import { type Readiness, readiness } from './http/health.ts';
+import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
@@ -74,6 +77,8 @@ export interface AppOptions {
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
   dashboardDir?: string;
   log?: Logger;
+  /** Writes the request log (server/http/request-log.ts) through this logger; none when absent (tests). */
+  requestLogger?: PinoLogger;
 }
 
 export interface App {
@@ -81,6 +86,8 @@ export interface App {
   db: Db;
   /** Loads what the first requests would otherwise wait for (better-auth). */
   warmUp(): Promise<void>;
+  /** Whether the database, its migrations and Redis (when configured) are usable now. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -145,7 +152,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, securityHeaders(), cors);
+    app.use(requestId);
+    if (options.requestLogger) app.use(requestLog(options.requestLogger));
+    app.use(securityHeaders(), cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -203,6 +212,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
         await Promise.all([auth(), isCommonPassword('')]);
       },
+      readiness: () => readiness(db, redis),
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);

@@ -30,6 +30,10 @@ export interface AuthContext {
    * Open event streams end at this instant.
    */
   expiresAt: number | null;
+  /** For a token: the user who created it (its scopes are bounded by theirs), null if unrecorded. */
+  creatorId?: string | null;
+  /** For a token: its own expiry, which nothing it mints may outlive (server/platform/offboarding.ts). */
+  tokenExpiresAt?: string | null;
 }
 
 export interface Locals {

@@ -188,6 +188,7 @@ export const ERROR_CODES = {
   WEAK_PASSWORD: 400,
   SIGN_IN_LOCKED: 429,
   AUTH_BUSY: 503,
+  NOT_A_SAFE_INTEGER: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

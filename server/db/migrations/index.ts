@@ -9,6 +9,7 @@ import { accountSecurityMigration } from './account-security.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
+import { tokenLineageMigration } from './token-lineage.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -16,5 +17,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002_kv': kvMigration(dialect),
     '0003_idempotency': idempotencyMigration(),
     '0004_account_security': accountSecurityMigration(),
+    '0006_token_lineage': tokenLineageMigration(),
   };
 }
