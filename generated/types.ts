@@ -590,11 +590,11 @@ export interface paths {
         };
         /**
          * Subscribe to a channel
-         * @description A `text/event-stream` of the events published to the channel from now on. Each event has an `id:`, an `event:` and a JSON `data:` line with `{ id, event, data, published_at }`; a comment line `: keep-alive` comes every 15 s. Browsers pass a browser token as `?token=bt_…`, since EventSource cannot set headers. Charged once per connection.
+         * @description A `text/event-stream` of the events published to the channel from now on. Each event has an `id:`, an `event:` and a JSON `data:` line with `{ id, event, data, published_at }`; a comment line `: keep-alive` comes every 15 s. Browsers pass a browser token as `?token=bt_…`, since EventSource cannot set headers. A reconnect with `Last-Event-ID` first receives the events published after that id that are still in the channel's replay window (the last 100 events, up to 5 minutes old). The stream ends (after a `: closed <reason>` comment) when its credential is revoked or expires, its project or organization is deleted, its maximum lifetime (1 hour by default) is reached, or the balance cannot pay the next minute; concurrent streams are capped per token, project and organization (429 `TOO_MANY_STREAMS`). See the Streams guide.
          *
          *     **Required scope:** `channels:subscribe`.
          *
-         *     **Price:** 5 μt per call (see `X-Microtokens-Used`).
+         *     **Price:** 5 μt per connection (see `X-Microtokens-Used`), then 2 μt for each further minute it stays open.
          */
         get: operations["subscribeChannel"];
         put?: never;
@@ -724,7 +724,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /**
@@ -3287,7 +3287,10 @@ export interface operations {
                 /** @description A browser token (`bt_…`). */
                 token?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `id` of the last event received, sent by EventSource when it reconnects: the stream starts with the events published after it that are still in the channel's replay window (the whole window if that id is no longer in it). */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 /** @description Channel name: letters, digits, `_`, `-`, `:` and single dots between them (1–128 chars). */
                 channel: components["schemas"]["ChannelName"];

@@ -4,7 +4,7 @@
  *   request id -> security headers (helmet) -> well-formed URL -> CORS -> Content-Type normalised -> JSON body
  *   (1 MB, ≤ 512 levels deep, well-formed Unicode) -> OpenAPI validation
  *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
- *      -> authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
+ *      -> authentication -> rate limit -> authorization -> idempotency key / stream admission -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -47,6 +47,10 @@ import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { idempotency } from './idempotency/middleware.ts';
+import { admitStreams } from './streams/guard.ts';
+import { type StreamSettings, streamSettings } from './streams/settings.ts';
+import { memorySlots } from './streams/slots.ts';
+import { createSupervisor } from './streams/supervisor.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -68,7 +72,9 @@ export interface AppOptions {
   /** Concurrent password hashes and waiting sign-ins (defaults from the environment). */
   passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
-  infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
+  infra?: Omit<InfraOptions, 'db' | 'redisUrl' | 'streams'>;
+  /** Event stream limits (default: `SAASIGNAL_STREAM_*`, see server/streams/settings.ts). */
+  streams?: Partial<StreamSettings>;
   /** Origins given credentialed CORS (default: `SAASIGNAL_TRUSTED_ORIGINS` and the server's own, see http/origins.ts). */
   trustedOrigins?: string[];
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
@@ -119,8 +125,6 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       ));
     const browser = browserTokens(jwtSecret);
 
-    const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl });
-    opened.push(infra);
     let redis: Redis | undefined;
     if (options.redisUrl) {
       const { closeRedis, connectRedis } = await import('./infra/redis-client.ts');
@@ -128,6 +132,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       redis = connection;
       opened.push({ close: () => closeRedis(connection) });
     }
+    // Streams are counted where every instance sees them: Redis when there is one.
+    const slots = redis ? (await import('./streams/slots.ts')).redisSlots(redis, options.infra?.redisKeyPrefix) : memorySlots();
+    const streams = createSupervisor({ db, slots, settings: streamSettings(options.streams), allowance, log });
+    opened.push(streams);
+    const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl, streams });
+    opened.push(infra);
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
     const keys = idempotency(db, log);
     opened.push({ close: async () => keys.close() });
@@ -192,6 +202,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               limiters.perCredential,
               authorize(op, db),
               keys.middleware(op),
+              admitStreams(op, streams),
               meter(op, db, allowance),
             ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.

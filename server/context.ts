@@ -24,6 +24,12 @@ export interface AuthContext {
   tokenId: string | null;
   /** The session id, for sign-out. */
   sessionId: string | null;
+  /**
+   * When the credential stops being valid by itself (ms since epoch): a browser token's `exp` (or
+   * its parent's `expires_at` if sooner), an API token's `expires_at`; null when it does not expire.
+   * Open event streams end at this instant.
+   */
+  expiresAt: number | null;
   /** For a token: the user who created it (its scopes are bounded by theirs), null if unrecorded. */
   creatorId?: string | null;
   /** For a token: its own expiry, which nothing it mints may outlive (server/platform/offboarding.ts). */

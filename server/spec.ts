@@ -27,6 +27,10 @@ export interface OperationInfo {
   priceByOp: Record<string, number> | null;
   /** Takes an `Idempotency-Key` (`x-idempotent`, every authenticated POST). */
   idempotent: boolean;
+  /** Answers with a `text/event-stream` (admitted and supervised as a stream). */
+  stream: boolean;
+  /** μt per minute an open stream stays connected (`x-price-microtokens-per-minute`). */
+  pricePerMinute: number | null;
 }
 
 export const documentPath = new URL('../generated/openapi.json', import.meta.url);
@@ -48,6 +52,8 @@ export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
         price: op['x-price-microtokens'] ?? null,
         priceByOp: op['x-price-microtokens-by-op'] ?? null,
         idempotent: op['x-idempotent'] === true,
+        stream: op.responses?.['200']?.content?.['text/event-stream'] !== undefined,
+        pricePerMinute: op['x-price-microtokens-per-minute'] ?? null,
       } satisfies OperationInfo,
     ]),
   ),

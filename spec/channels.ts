@@ -98,13 +98,32 @@ defineOperation({
   description:
     'A `text/event-stream` of the events published to the channel from now on. Each event has an `id:`, an `event:` and ' +
     'a JSON `data:` line with `{ id, event, data, published_at }`; a comment line `: keep-alive` comes every 15 s. ' +
-    'Browsers pass a browser token as `?token=bt_…`, since EventSource cannot set headers. Charged once per connection.',
+    'Browsers pass a browser token as `?token=bt_…`, since EventSource cannot set headers. ' +
+    'A reconnect with `Last-Event-ID` first receives the events published after that id that are still in the ' +
+    "channel's replay window (the last 100 events, up to 5 minutes old). " +
+    'The stream ends (after a `: closed <reason>` comment) when its credential is revoked or expires, its project or ' +
+    'organization is deleted, its maximum lifetime (1 hour by default) is reached, or the balance cannot pay the next ' +
+    'minute; concurrent streams are capped per token, project and organization (429 `TOO_MANY_STREAMS`). ' +
+    'See the Streams guide.',
   credentials: ['apiKey', 'browser', 'browserQuery'],
   scope: 'channels:subscribe',
   price: 5,
+  pricePerMinute: 2,
   request: {
     params: channelPath,
     query: z.object({ token: z.string().max(4096).optional().openapi({ description: 'A browser token (`bt_…`).', example: 'bt_eyJhbGciOi…' }) }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .max(128)
+        .optional()
+        .openapi({
+          description:
+            'The `id` of the last event received, sent by EventSource when it reconnects: the stream starts with the events ' +
+            "published after it that are still in the channel's replay window (the whole window if that id is no longer in it).",
+          example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS',
+        }),
+    }),
   },
   responses: {
     200: {

@@ -43,6 +43,8 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   price?: number;
   /** Price in microtokens per batch op. */
   priceByOp?: Record<string, number>;
+  /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
+  pricePerMinute?: number;
   /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
   sdk: { method: string; args: SdkArg[]; static?: string };
 }
@@ -125,7 +127,7 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
 
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
-  const { credentials, scope, scopeByOp, price, priceByOp, sdk, description, ...route } = def;
+  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
   const notes: string[] = [];
@@ -137,7 +139,9 @@ export function defineOperation(def: OperationDef): void {
         .join(', ')}.`,
     );
   }
-  if (price !== undefined) notes.push(`**Price:** ${price} μt per call (see \`X-Microtokens-Used\`).`);
+  if (price !== undefined && pricePerMinute !== undefined) {
+    notes.push(`**Price:** ${price} μt per connection (see \`X-Microtokens-Used\`), then ${pricePerMinute} μt for each further minute it stays open.`);
+  } else if (price !== undefined) notes.push(`**Price:** ${price} μt per call (see \`X-Microtokens-Used\`).`);
   if (priceByOp) {
     notes.push(
       `**Price:** charged per op — ${Object.entries(priceByOp)
@@ -159,6 +163,7 @@ export function defineOperation(def: OperationDef): void {
     ...(scopeByOp ? { 'x-scope-by-op': scopeByOp } : {}),
     ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
+    ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
     'x-credentials': credentials ?? [],
     ...(idempotent ? { 'x-idempotent': true } : {}),
     'x-sdk': sdk,

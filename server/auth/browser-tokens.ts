@@ -23,6 +23,8 @@ export interface BrowserClaims {
   projectId: string | null;
   scopes: string[];
   mode: TokenMode;
+  /** `exp` in ms since epoch (set by `verify`; `sign` takes a ttl instead). */
+  expiresAt?: number;
 }
 
 export interface BrowserTokens {
@@ -61,7 +63,7 @@ export function browserTokens(secret: string): BrowserTokens {
         const { sub, org, proj, scp, mode } = payload as Record<string, unknown>;
         if (typeof sub !== 'string' || typeof org !== 'string' || !Array.isArray(scp)) return null;
         if (proj !== null && typeof proj !== 'string') return null;
-        return { tokenId: sub, orgId: org, projectId: proj, scopes: scp.map(String), mode: mode === 'test' ? 'test' : 'live' };
+        return { tokenId: sub, orgId: org, projectId: proj, scopes: scp.map(String), mode: mode === 'test' ? 'test' : 'live', expiresAt: Number(payload.exp) * 1000 };
       } catch (err) {
         if (err instanceof errors.JOSEError) return null;
         throw err;

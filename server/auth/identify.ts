@@ -136,7 +136,9 @@ async function touch(db: Db, row: TokenRow): Promise<void> {
     .execute();
 }
 
-function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): AuthContext {
+function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type'], browserExp?: number): AuthContext {
+  const tokenExp = row.expires_at === null ? null : Date.parse(row.expires_at);
+  const expiresAt = browserExp === undefined ? tokenExp : Math.min(browserExp, tokenExp ?? Number.POSITIVE_INFINITY);
   return {
     creatorId: row.created_by,
     tokenExpiresAt: row.expires_at,
@@ -148,6 +150,7 @@ function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): 
     scopes,
     tokenId: row.id,
     sessionId: null,
+    expiresAt,
   };
 }
 
@@ -171,7 +174,7 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     await touch(deps.db, parent);
     // Bounded by the parent as it is now (a narrowed creator narrows its browser tokens too).
     const scopes = intersectScopes(claims.scopes, effectiveScopes(parent));
-    return { ctx: fromToken(parent, scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
+    return { ctx: fromToken(parent, scopes, 'browser_token', claims.expiresAt), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
   }
   const headers = sessionHeaders(value, carrier);
   const auth = await deps.auth();
@@ -193,6 +196,7 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
       scopes: [],
       tokenId: null,
       sessionId: session.session.id,
+      expiresAt: null,
     },
     kind: 'session',
   };

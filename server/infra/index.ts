@@ -18,11 +18,12 @@ import type { KvStore } from './kv-store.ts';
 import { createMemoryPubSub, type PubSub } from './pubsub.ts';
 import { closeRedis, connectRedis } from './redis-client.ts';
 import { createRedisPubSub } from './redis-pubsub.ts';
+import type { StreamGuard } from '../streams/guard.ts';
 import { guardService } from './unavailable.ts';
 
 export interface Infra {
   handlers: Handlers;
-  /** Removes every key of a project, in both modes (project deletion). */
+  /** Removes every key and channel replay window of a project, in both modes (project deletion). */
   deleteProjectData(projectId: string): Promise<void>;
   /** Stops the sweep, ends open event streams and closes Redis connections (not `db`). */
   close(): Promise<void>;
@@ -38,6 +39,8 @@ export interface InfraOptions {
   sweepIntervalMs?: number;
   /** Interval of the SSE `: keep-alive` comment (default 15 s). */
   keepAliveMs?: number;
+  /** Supervises event streams (credential, lifetime, charges); the app always gives one. */
+  streams?: StreamGuard;
 }
 
 export async function createInfra(opts: InfraOptions): Promise<Infra> {
@@ -58,11 +61,14 @@ export async function createInfra(opts: InfraOptions): Promise<Infra> {
 
   const sweep = setInterval(() => store.sweep().catch(() => {}), opts.sweepIntervalMs ?? 60_000);
   sweep.unref();
-  const channels = channelHandlers(pubsub, { keepAliveMs: opts.keepAliveMs });
+  const channels = channelHandlers(pubsub, { keepAliveMs: opts.keepAliveMs, guard: opts.streams });
 
   return {
     handlers: { ...kvHandlers(store), ...channels.handlers },
-    deleteProjectData: (projectId) => store.deleteProject(projectId),
+    async deleteProjectData(projectId) {
+      await store.deleteProject(projectId);
+      await pubsub.forgetProject(projectId);
+    },
     async close() {
       clearInterval(sweep);
       channels.closeStreams();
@@ -93,6 +99,8 @@ function guardPubSub(pubsub: PubSub): PubSub {
   return {
     publish: (...a) => guardService(what, () => pubsub.publish(...a)),
     subscribe: (...a) => guardService(what, () => pubsub.subscribe(...a)),
+    recent: (...a) => guardService(what, () => pubsub.recent(...a)),
+    forgetProject: (...a) => guardService(what, () => pubsub.forgetProject(...a)),
     close: () => pubsub.close(),
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { Schemas } from '../spec.ts';
 import type { Namespace } from './kv-store.ts';
+import { memoryWindows } from './replay-window.ts';
 
 /** What a subscriber receives: the SSE `data:` payload, the document's `ChannelEvent`. */
 export type ChannelEvent = Schemas['ChannelEvent'];
@@ -14,8 +15,15 @@ export type ChannelEvent = Schemas['ChannelEvent'];
 export type Listener = (event: ChannelEvent) => void;
 
 export interface PubSub {
-  /** Delivers to every current subscriber; returns how many there were when it was published. */
+  /**
+   * Delivers to every current subscriber and adds the event to the channel's replay window;
+   * returns how many subscribers there were when it was published.
+   */
   publish(ns: Namespace, channel: string, event: ChannelEvent): Promise<number>;
+  /** The channel's replay window, oldest first (see replay-window.ts for its bounds). */
+  recent(ns: Namespace, channel: string): Promise<ChannelEvent[]>;
+  /** Forgets the replay windows of a project (it was deleted). */
+  forgetProject(projectId: string): Promise<void>;
   /** Resolves once the subscription is active (events published after that reach `listener`). */
   subscribe(ns: Namespace, channel: string, listener: Listener): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -39,11 +47,20 @@ export function deliver(listeners: Iterable<Listener>, event: ChannelEvent): voi
 
 export function createMemoryPubSub(): PubSub {
   const topics = new Map<string, Set<Listener>>();
+  const windows = memoryWindows();
   return {
     async publish(ns, channel, event) {
-      const listeners = topics.get(topicOf(ns, channel));
+      const topic = topicOf(ns, channel);
+      windows.add(topic, event);
+      const listeners = topics.get(topic);
       if (listeners) deliver(listeners, event);
       return listeners?.size ?? 0;
+    },
+    async recent(ns, channel) {
+      return windows.recent(topicOf(ns, channel));
+    },
+    async forgetProject(projectId) {
+      windows.forget(`${projectId}:`);
     },
     async subscribe(ns, channel, listener) {
       const topic = topicOf(ns, channel);

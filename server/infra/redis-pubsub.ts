@@ -13,13 +13,21 @@
 import type { Redis } from 'ioredis';
 import { Script } from './kv-redis-scripts.ts';
 import { type ChannelEvent, deliver, type Listener, type PubSub, topicOf } from './pubsub.ts';
+import { fresh, REPLAY_EVENTS, REPLAY_MS } from './replay-window.ts';
 import { ulid } from '../ids.ts';
 
 const PRESENCE_MS = 30_000;
 
-/** KEYS: subs hash. ARGV: topic, message, presence key prefix. Returns subscribers counted. */
+/**
+ * KEYS: subs hash, replay list. ARGV: topic, message, presence key prefix, events kept, window ms.
+ * Returns subscribers counted. The event joins the replay window in the same atomic step as the
+ * PUBLISH, so the window's order is the order every subscriber saw.
+ */
 const PUBLISH = new Script(`
 redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local counts, total = redis.call('HGETALL', KEYS[1]), 0
 for i = 1, #counts, 2 do
   if redis.call('EXISTS', ARGV[3] .. counts[i]) == 1 then
@@ -45,6 +53,7 @@ export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOp
   const presenceRoot = `${root}instance:`;
   const presenceKey = presenceRoot + instance;
   const subsKey = (topic: string) => `${root}${topic}:subs`;
+  const logKey = (topic: string) => `${root}${topic}:log`;
   /** Redis channel name -> local listeners. */
   const local = new Map<string, Set<Listener>>();
 
@@ -72,7 +81,23 @@ export function createRedisPubSub(pub: Redis, sub: Redis, options: RedisPubSubOp
   return {
     async publish(ns, channel, event) {
       const topic = topicOf(ns, channel);
-      return (await PUBLISH.run(pub, [subsKey(topic)], [root + topic, JSON.stringify(event), presenceRoot])) as number;
+      return (await PUBLISH.run(pub, [subsKey(topic), logKey(topic)], [root + topic, JSON.stringify(event), presenceRoot, REPLAY_EVENTS, REPLAY_MS])) as number;
+    },
+
+    async recent(ns, channel) {
+      const raw = await pub.lrange(logKey(topicOf(ns, channel)), 0, -1);
+      return fresh(raw.map((text) => JSON.parse(text) as ChannelEvent));
+    },
+
+    async forgetProject(projectId) {
+      // Channel names never contain `*`, `?` or `[`; the project id is ours.
+      const match = `${root}${projectId}:*:log`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await pub.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        if (keys.length > 0) await pub.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
     },
 
     async subscribe(ns, channel, listener) {

@@ -13,7 +13,8 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface EventStream {
   send(id: string, event: string, data: string): void;
-  close(): void;
+  /** Ends the stream; a `reason` is sent first as a `: closed <reason>` comment (clients ignore comments). */
+  close(reason?: string): void;
   readonly closed: boolean;
 }
 
@@ -61,8 +62,9 @@ export function openEventStream(res: Response, options: EventStreamOptions = {})
       // `id`, `event` and JSON text never contain a newline, so each field is one line.
       write(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
     },
-    close() {
+    close(reason) {
       if (closed) return;
+      if (reason && res.writableLength <= MAX_BUFFERED_BYTES) res.write(`: closed ${reason.replace(/[\r\n]/g, ' ')}\n\n`);
       finish();
       res.end();
     },

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { SCOPE_GROUPS } from '../common.ts';
 
 /** The guides, in reading order, after the overview. Each starts with one `# Title`. */
-export const GUIDES = ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits', 'idempotency'] as const;
+export const GUIDES = ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits', 'idempotency', 'streams'] as const;
 
 // biome-ignore lint: the document is plain JSON of a known shape; only the parts read below are typed.
 type Doc = any;
@@ -98,9 +98,12 @@ function priceTable(doc: Doc): string {
     const price = op['x-price-microtokens'];
     const byOp = op['x-price-microtokens-by-op'] as Record<string, number> | undefined;
     if (price === undefined && !byOp) return [];
+    const perMinute = op['x-price-microtokens-per-minute'] as number | undefined;
     const text =
       price !== undefined
-        ? `${price} μt`
+        ? perMinute !== undefined
+          ? `${price} μt per connection, then ${perMinute} μt per further minute open`
+          : `${price} μt`
         : `per op: ${Object.entries(byOp ?? {}).map(([o, p]) => `${o} ${p} μt`).join(', ')}`;
     return [[name(op), code(`${method} ${path}`), text]];
   });

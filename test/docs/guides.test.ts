@@ -18,7 +18,7 @@ const section = (guide: string, title: string) =>
 describe('guides', () => {
   it('are all in info.description, in order, each one `#` heading, with no placeholder left', () => {
     const titles = guideSections(doc).filter((s) => s.level === 1).map((s) => s.title);
-    expect(titles).toEqual(['Quick start', 'Authentication', 'Token model', 'Errors', 'Rate limits', 'Idempotency']);
+    expect(titles).toEqual(['Quick start', 'Authentication', 'Token model', 'Errors', 'Rate limits', 'Idempotency', 'Streams']);
     expect(GUIDES).toHaveLength(titles.length);
     expect(description).not.toMatch(/\{\{[a-z-]+\}\}/);
   });

@@ -25,7 +25,7 @@ describe('llms.txt', () => {
   it('links every operation and every guide, and every link resolves to a file of the site', () => {
     const links = [...index.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
     for (const op of operations(doc)) expect(links).toContain(llmsPageName(op));
-    for (const title of ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits', 'idempotency']) {
+    for (const title of ['quick-start', 'authentication', 'token-model', 'errors', 'rate-limits', 'idempotency', 'streams']) {
       expect(links).toContain(`llms/guides/${title}.md`);
     }
     const published = new Set([...Object.keys(files), 'openapi.json', 'openapi.yaml']);

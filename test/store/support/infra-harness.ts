@@ -24,6 +24,7 @@ export function infraApp(infra: Infra, projectId: string) {
       scopes: ['*'],
       tokenId: null,
       sessionId: null,
+      expiresAt: null,
     } satisfies AuthContext;
     next();
   };
