@@ -8,11 +8,13 @@ import type { Dialect } from '../index.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
+import { usageMigration } from './usage.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_platform': platformMigration(dialect),
     '0002_kv': kvMigration(dialect),
     '0003_idempotency': idempotencyMigration(),
+    '0005_usage': usageMigration(),
   };
 }
