@@ -11,6 +11,8 @@ const pgEnv = {
 };
 
 export default defineConfig({
+  // In the repository, `saasignal` is the SDK's source; the packed package is tested by test/package/.
+  resolve: { alias: { saasignal: new URL('./generated/sdk.ts', import.meta.url).pathname } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,

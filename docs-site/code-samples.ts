@@ -7,7 +7,7 @@
  * @module docs-site/code-samples
  * @see https://redocly.com/docs/realm/content/api-docs/openapi-extensions/x-code-samples
  */
-import { type Json, type Operation, operations, parameters, type Parameter, refName, requestBody, resolve, serverUrl, successResponse } from '../scripts/document.ts';
+import { type Json, type Operation, operations, parameters, type Parameter, refName, requestBody, resolve, serverUrl, successResponse } from '../lib/openapi-document.ts';
 import { exampleOf } from './examples.ts';
 import { call } from './js-literal.ts';
 

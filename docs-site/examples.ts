@@ -5,7 +5,7 @@
  *
  * @module docs-site/examples
  */
-import { type Json, resolve } from '../scripts/document.ts';
+import { type Json, resolve } from '../lib/openapi-document.ts';
 
 const MAX_DEPTH = 8;
 

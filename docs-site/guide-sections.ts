@@ -5,7 +5,7 @@
  *
  * @module docs-site/guide-sections
  */
-import type { Json } from '../scripts/document.ts';
+import type { Json } from '../lib/openapi-document.ts';
 
 export interface GuideSection {
   /** 1 for a guide (`#`), 2 for a section of it (`##`); 0 for the overview before the first guide. */

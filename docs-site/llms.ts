@@ -8,7 +8,7 @@
  * @see https://llmstxt.org/
  */
 import { codeSamples } from './code-samples.ts';
-import { type Json, type Operation, operations, parameters, requestBody, resolve, serverUrl } from '../scripts/document.ts';
+import { type Json, type Operation, operations, parameters, requestBody, resolve, serverUrl } from '../lib/openapi-document.ts';
 import { exampleOf } from './examples.ts';
 import { guideSections, headingSlug } from './guide-sections.ts';
 import { constraintsOf, type Field, fieldsOf, typeName } from './schema-fields.ts';

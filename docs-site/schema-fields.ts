@@ -6,7 +6,7 @@
  * @module docs-site/schema-fields
  * @see https://json-schema.org/draft/2020-12/json-schema-validation
  */
-import { type Json, refName, resolve } from '../scripts/document.ts';
+import { type Json, refName, resolve } from '../lib/openapi-document.ts';
 
 export interface Field {
   /** Dotted path: `ttl`, `ops[].key`, `error.code`. */

@@ -6,7 +6,7 @@
  *
  * @module docs-site/search-index
  */
-import { type Json, operations, parameters, requestBody, successResponse } from '../scripts/document.ts';
+import { type Json, operations, parameters, requestBody, successResponse } from '../lib/openapi-document.ts';
 import { fieldHref, guideSections, operationHref, plainText, tagHref } from './guide-sections.ts';
 import { constraintsOf, fieldsOf } from './schema-fields.ts';
 

@@ -787,7 +787,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "CSRF_REJECTED" | "WEAK_PASSWORD";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */
@@ -843,11 +843,14 @@ export interface components {
         SignUpRequest: {
             email: components["schemas"]["Email"];
             /**
-             * @description At least 8 characters.
+             * @description At least 10 characters, and not one of the most common passwords (400 `WEAK_PASSWORD`).
              * @example a-long-secure-passphrase
              */
             password: string;
-            /** @example Alice Doe */
+            /**
+             * @description Display name (no control characters).
+             * @example Alice Doe
+             */
             name: string;
         };
         /**
@@ -959,7 +962,7 @@ export interface components {
          */
         CreateOrganizationRequest: {
             /**
-             * @description Organization name (min 1 char).
+             * @description Organization name (1–100 characters, no control characters).
              * @example Acme Corp
              */
             name: string;
@@ -972,7 +975,7 @@ export interface components {
          */
         UpdateOrganizationRequest: {
             /**
-             * @description Updated organization name.
+             * @description Updated organization name (1–100 characters, no control characters).
              * @example Acme Inc
              */
             name?: string;
@@ -1185,7 +1188,7 @@ export interface components {
          */
         CreateProjectRequest: {
             /**
-             * @description Project name (min 1 char).
+             * @description Project name (1–100 characters, no control characters).
              * @example Production
              */
             name: string;
@@ -1327,7 +1330,7 @@ export interface components {
          */
         CreateTokenRequest: {
             /**
-             * @description Token display name (min 1 char).
+             * @description Token display name (1–100 characters, no control characters).
              * @example Production Key
              */
             name: string;
@@ -1844,6 +1847,36 @@ export interface components {
              * @example 1
              */
             delivered: number;
+            published_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
+         *       "event": "ping",
+         *       "data": {
+         *         "hello": "world"
+         *       },
+         *       "published_at": "2026-03-10T13:15:00.000Z"
+         *     }
+         */
+        ChannelEvent: {
+            /**
+             * @description The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).
+             * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
+             */
+            id: string;
+            /**
+             * @description The event name (also the SSE `event:` field).
+             * @example ping
+             */
+            event: string;
+            /**
+             * @description The JSON payload as published (`null` when none was).
+             * @example {
+             *       "hello": "world"
+             *     }
+             */
+            data: unknown;
             published_at: components["schemas"]["Timestamp"];
         };
         /**

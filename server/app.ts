@@ -1,8 +1,9 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
- *   -> per operation: authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
+ *   request id -> security headers (helmet) -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
+ *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
+ *      -> authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -18,6 +19,7 @@ import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
+import { isCommonPassword } from './auth/password-policy.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
 import { meter } from './billing/meter.ts';
@@ -25,7 +27,11 @@ import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
 import { contentType } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
+import { csrf } from './http/csrf.ts';
 import { dashboard } from './http/dashboard.ts';
+import { trustedOrigins } from './http/origins.ts';
+import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security-headers.ts';
+import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -115,11 +121,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, cors);
+    app.use(requestId, securityHeaders(), cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
-    if (options.docsDir) app.use('/docs', express.static(options.docsDir));
+    // The docs page carries its policy in a <meta> too (it also opens from disk); the header adds frame-ancestors.
+    if (options.docsDir) app.use('/docs', pageHeaders(parseCsp(DOCS_CSP)), express.static(options.docsDir));
     if (options.dashboardDir) app.use(dashboard(options.dashboardDir));
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
@@ -140,12 +147,23 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     );
 
     assertEveryOperationHandled(handlers);
+    const forgery = csrf(trustedOrigins());
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId]!;
+      // The invalid-credential limit comes before identify: a refused address costs no lookup.
       const chain =
         op.credentials.length === 0
-          ? [limiters.perIp]
-          : [identify(op, { db, auth, browser }), limiters.perCredential, authorize(op, db), keys.middleware(op), meter(op, db, allowance)];
+          ? [noStore, limiters.invalidCredentials, limiters.perIp]
+          : [
+              noStore,
+              ...(op.credentials.includes('session') ? [forgery] : []),
+              limiters.invalidCredentials,
+              identify(op, { db, auth, browser }),
+              limiters.perCredential,
+              authorize(op, db),
+              keys.middleware(op),
+              meter(op, db, allowance),
+            ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }
@@ -157,7 +175,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       app,
       db,
       warmUp: async () => {
-        await auth();
+        // The common-passwords list too: the first sign-up would otherwise wait for it.
+        await Promise.all([auth(), isCommonPassword('')]);
       },
       async close() {
         // An import still in flight would outlive the database it is about to use.

@@ -11,11 +11,14 @@
  */
 import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
+import { startupWarnings } from './startup-warnings.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 
-const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'error' ? console.error : console.log)(JSON.stringify({ level, message, ...fields }));
+const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
+  (level === 'info' ? console.log : console.error)(JSON.stringify({ level, message, ...fields }));
+
+for (const warning of startupWarnings()) log('warn', warning);
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -3,7 +3,7 @@
  *
  * @module spec/auth
  */
-import { Email, errors, jsonBody, ok, Timestamp, UserId } from './common.ts';
+import { Email, errors, jsonBody, Name, ok, Timestamp, UserId } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const userExample = {
@@ -29,12 +29,17 @@ export const User = registry.register(
     }),
 );
 
-const Password = z.string().min(8).max(128).openapi({ description: 'At least 8 characters.', example: 'a-long-secure-passphrase' });
+/** The policy's length; the server also refuses common passwords (`WEAK_PASSWORD`). */
+export const PASSWORD_MIN_LENGTH = 10;
+const Password = z.string().min(PASSWORD_MIN_LENGTH).max(128).openapi({
+  description: `At least ${PASSWORD_MIN_LENGTH} characters, and not one of the most common passwords (400 \`WEAK_PASSWORD\`).`,
+  example: 'a-long-secure-passphrase',
+});
 
 export const SignUpRequest = registry.register(
   'SignUpRequest',
   z
-    .strictObject({ email: Email, password: Password, name: z.string().min(1).max(100).openapi({ example: 'Alice Doe' }) })
+    .strictObject({ email: Email, password: Password, name: Name.openapi({ description: 'Display name (no control characters).', example: 'Alice Doe' }) })
     .openapi({ example: { email: 'alice@acme.com', password: 'a-long-secure-passphrase', name: 'Alice Doe' } }),
 );
 

@@ -41,6 +41,19 @@ export const PublishResult = registry.register(
     }),
 );
 
+/** One event as a subscriber receives it: the JSON of each SSE `data:` line. */
+export const ChannelEvent = registry.register(
+  'ChannelEvent',
+  z
+    .object({
+      id: z.string().openapi({ description: 'The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
+      event: z.string().openapi({ description: 'The event name (also the SSE `event:` field).', example: 'ping' }),
+      data: z.any().nonoptional().openapi({ description: 'The JSON payload as published (`null` when none was).', example: { hello: 'world' } }),
+      published_at: Timestamp,
+    })
+    .openapi({ example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', event: 'ping', data: { hello: 'world' }, published_at: '2026-03-10T13:15:00.000Z' } }),
+);
+
 const channelPath = z.object({ channel: ChannelName });
 const tags = ['Channels'];
 
@@ -83,9 +96,13 @@ defineOperation({
       content: {
         'text/event-stream': {
           schema: z.string().openapi({
-            description: 'Server-sent events.',
+            description: 'Server-sent events; the `data:` line of each is a `ChannelEvent` as JSON.',
             example: 'id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\ndata: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n\n',
-          }),
+            // OpenAPI 3.1 cannot describe an event stream's items (3.2's `itemSchema` can): JSON
+            // Schema's `contentSchema` carries the schema of each event, so that generated clients
+            // (and the SDK generator) type the events. It validates nothing on the string itself.
+            contentSchema: { $ref: '#/components/schemas/ChannelEvent' },
+          } as never),
         },
       },
     },

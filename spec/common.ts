@@ -127,7 +127,12 @@ export const TokenId = id('TokenId', 'tok', '01JNXSA1B2C3D4E5F6G7H8J9KM', 'Token
 export const UserId = id('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
 export const InvitationId = id('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
 
-export const Name = z.string().min(1).max(100);
+/**
+ * Names people give (organizations, projects, tokens, users): no control characters (C0, DEL, C1).
+ * They end up in logs, terminals and CSV exports, and PostgreSQL refuses NUL in text outright.
+ */
+export const NAME_PATTERN = /^[^\x00-\x1f\x7f-\x9f]+$/;
+export const Name = z.string().min(1).max(100).regex(NAME_PATTERN);
 
 /**
  * `X | null` for a registered schema. `.nullable()` on a registered schema emits
@@ -178,6 +183,8 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: 503,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
+  CSRF_REJECTED: 403,
+  WEAK_PASSWORD: 400,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

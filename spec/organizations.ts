@@ -47,7 +47,7 @@ export const CreateOrganizationRequest = registry.register(
   'CreateOrganizationRequest',
   z
     .strictObject({
-      name: Name.openapi({ description: 'Organization name (min 1 char).', example: 'Acme Corp' }),
+      name: Name.openapi({ description: 'Organization name (1–100 characters, no control characters).', example: 'Acme Corp' }),
       slug: Slug.optional().openapi({ description: 'URL-friendly slug. Auto-generated from the name if omitted; unique.' }),
     })
     .openapi({ example: { name: 'Acme Corp', slug: 'acme-corp' } }),
@@ -57,7 +57,7 @@ export const UpdateOrganizationRequest = registry.register(
   'UpdateOrganizationRequest',
   z
     .strictObject({
-      name: Name.optional().openapi({ description: 'Updated organization name.', example: 'Acme Inc' }),
+      name: Name.optional().openapi({ description: 'Updated organization name (1–100 characters, no control characters).', example: 'Acme Inc' }),
       slug: Slug.optional().openapi({ description: 'Updated URL slug; unique.' }),
     })
     .openapi({ example: { name: 'Acme Inc' } }),

@@ -47,7 +47,7 @@ export const CreateProjectRequest = registry.register(
   'CreateProjectRequest',
   z
     .strictObject({
-      name: Name.openapi({ description: 'Project name (min 1 char).', example: 'Production' }),
+      name: Name.openapi({ description: 'Project name (1–100 characters, no control characters).', example: 'Production' }),
       description: z.string().max(1000).optional().openapi({ description: 'Project description.', example: 'Customer-facing app' }),
       // Inlined rather than the Region component: a default on a registered enum is lost (TOOLCHAIN.md).
       region: z.enum(REGIONS).default('enam').openapi({ description: 'Region (see `Region`). Default `enam`.', example: 'weur' }),

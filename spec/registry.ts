@@ -86,6 +86,22 @@ function impliedErrors(def: OperationDef): Record<string, { $ref: string }> {
   return Object.fromEntries(statuses.map(([status, name]) => [String(status), { $ref: `#/components/responses/${name}` }]));
 }
 
+/**
+ * `x-pagination` of a list: a query with `cursor` and an answer with `next_cursor` and one array
+ * (the items). Derived rather than declared, so that every list that pages the house way is
+ * walked by the SDK's auto-pagination, and one that does not cannot claim to.
+ */
+function pagination(def: OperationDef): { cursor_param: string; next_cursor_field: string; items: string } | undefined {
+  type Shape = Record<string, { def?: { type?: string } }>;
+  const query = (def.request?.query as unknown as { shape?: Shape } | undefined)?.shape;
+  const ok = def.responses?.[200] as { content?: Record<string, { schema?: { shape?: Shape } }> } | undefined;
+  const answer = ok?.content?.['application/json']?.schema?.shape;
+  if (!query?.cursor || !answer?.next_cursor) return undefined;
+  const items = Object.keys(answer).filter((k) => answer[k].def?.type === 'array');
+  if (items.length !== 1) throw new Error(`${def.operationId}: a paginated answer needs exactly one array field, found ${items.join(', ')}`);
+  return { cursor_param: 'cursor', next_cursor_field: 'next_cursor', items: items[0] };
+}
+
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
   const { credentials, scope, scopeByOp, price, priceByOp, sdk, description, ...route } = def;
@@ -111,6 +127,7 @@ export function defineOperation(def: OperationDef): void {
   const idempotent = isIdempotent(def);
   if (idempotent) notes.push('**Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).');
   operations.push(def);
+  const page = pagination(def);
   registry.registerPath({
     ...route,
     ...(idempotent ? { parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
@@ -124,6 +141,7 @@ export function defineOperation(def: OperationDef): void {
     'x-credentials': credentials ?? [],
     ...(idempotent ? { 'x-idempotent': true } : {}),
     'x-sdk': sdk,
+    ...(page ? { 'x-pagination': page } : {}),
   } as RouteConfig);
 }
 

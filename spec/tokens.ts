@@ -67,7 +67,7 @@ export const CreateTokenRequest = registry.register(
   'CreateTokenRequest',
   z
     .strictObject({
-      name: Name.openapi({ description: 'Token display name (min 1 char).', example: 'Production Key' }),
+      name: Name.openapi({ description: 'Token display name (1–100 characters, no control characters).', example: 'Production Key' }),
       scopes: Scopes.min(1).openapi({ description: 'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold.' }),
       project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
       expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),

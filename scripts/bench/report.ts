@@ -133,7 +133,7 @@ export function renderReport(r: Results, notes: string): string {
           ['`npm run generate`', `${t.generateSeconds.toFixed(1)} s`],
           ['`npm run docs:build`', `${t.docsBuildSeconds.toFixed(1)} s`],
           ['`npm start` to the first answered request (fresh data folder)', `median ${int(median(t.startMs))} ms (runs: ${t.startMs.map(int).join(', ')} ms)`],
-          ['SDK (`generated/sdk.ts` + openapi-fetch, esbuild, minified)', kb(t.sdk.minBytes)],
+          ['SDK: a browser bundle of `createClient` + one call (`saasignal` package, esbuild, minified)', kb(t.sdk.minBytes)],
           ['SDK minified + gzipped', kb(t.sdk.gzipBytes)],
           ['docs page `docs-site/dist/index.html`', `${kb(t.docsPage.rawBytes)} raw, ${kb(t.docsPage.gzipBytes)} gzipped`],
         ],

@@ -1,11 +1,12 @@
 /**
- * Generates the SDK source from the document: an operation table and a typed surface derived
- * from each operation's `x-sdk` extension, followed by the runtime in ./runtime.ts.
+ * Generates generated/sdk.ts from the document: only what comes from the document, the operation
+ * table (from `x-sdk`, `x-pagination`, the event stream's `contentSchema` and the declared headers), one error class per
+ * documented error response, and the typed surface. The runtime is an ordinary module,
+ * package/src/runtime/, which the generated file imports.
  *
  * @module scripts/sdk/generate-sdk
  */
-import { readFileSync } from 'node:fs';
-import { resolve, serverUrl } from '../document.ts';
+import { resolve, serverUrl } from '../../lib/openapi-document.ts';
 
 type Json = any;
 interface SdkExt {
@@ -14,13 +15,17 @@ interface SdkExt {
   static?: string;
 }
 
-const RUNTIME = readFileSync(new URL('./runtime.ts', import.meta.url), 'utf8');
+/** Where generated/sdk.ts finds the runtime (bundled into the package by its build). */
+const RUNTIME = '../package/src/runtime/index.ts';
 
-function runtimeText(): string {
-  const start = RUNTIME.indexOf('// ---- runtime:start');
-  const end = RUNTIME.indexOf('// ---- runtime:end');
-  if (start < 0 || end < 0) throw new Error('runtime markers missing in scripts/sdk/runtime.ts');
-  return RUNTIME.slice(RUNTIME.indexOf('\n', start) + 1, end).trimEnd();
+/** The event schema of a stream operation (its schema's `contentSchema`), as a type over `components`. */
+function eventType(doc: Json, op: Json): string | undefined {
+  const media = op.responses?.['200']?.content?.['text/event-stream'];
+  if (!media) return undefined;
+  const ref: string | undefined = resolve(doc, media.schema)?.contentSchema?.$ref;
+  if (!ref) return 'unknown';
+  resolve(doc, { $ref: ref });
+  return `components["schemas"][${JSON.stringify(ref.split('/').pop())}]`;
 }
 
 /** The camel-cased class name of an error response component: `NotFound` -> `NotFoundError`. */
@@ -41,7 +46,8 @@ function describe(doc: Json, path: string, verb: string, op: Json, sdk: SdkExt):
   const bodyRequired = new Set<string>(body?.required ?? []);
   const picked = new Set(sdk.args.filter((a) => a.startsWith('body:')).map((a) => a.slice(5)));
   const params: Json[] = (op.parameters ?? []).map((p: Json) => resolve(doc, p));
-  const stream = Boolean(op.responses?.['200']?.content?.['text/event-stream']);
+  const event = eventType(doc, op);
+  const page = op['x-pagination'];
 
   const sig = sdk.args.map((arg) => {
     const [where, field] = arg.split(':');
@@ -59,13 +65,11 @@ function describe(doc: Json, path: string, verb: string, op: Json, sdk: SdkExt):
     if (where === 'query') return `${field}: Query<${opType}>[${JSON.stringify(field)}]`;
     return `${field}: Body<${opType}>[${JSON.stringify(field)}]`;
   });
-  if (stream) sig.push('options?: { signal?: AbortSignal }');
-  return {
-    name: sdk.method,
-    opType,
-    sig: sig.join(', '),
-    ret: stream ? 'AsyncGenerator<ChannelEvent>' : `Promise<Ok<${opType}>>`,
-  };
+  sig.push(event ? 'options?: SubscribeOptions' : 'options?: RequestOptions');
+  let ret = `APIPromise<Ok<${opType}>>`;
+  if (event) ret = `AsyncGenerator<${event}>`;
+  else if (page) ret = `PagePromise<Ok<${opType}>, Ok<${opType}>[${JSON.stringify(page.items)}][number]>`;
+  return { name: sdk.method, opType, sig: sig.join(', '), ret };
 }
 
 /** Nests `a.b.c` method names into an interface body. */
@@ -102,17 +106,20 @@ export function generateSdk(doc: Json, header: string): string {
       methods.push(m);
       docs.set(m.name, `${op.summary}: \`${verb.toUpperCase()} ${path}\`.`);
       const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
-      const stream = Boolean(op.responses?.['200']?.content?.['text/event-stream']);
-      table.push(
-        `  ${JSON.stringify(sdk.method)}: { method: ${JSON.stringify(verb.toUpperCase())}, path: ${JSON.stringify(path)}, ` +
-          `args: ${JSON.stringify(sdk.args)}, pathParams: ${JSON.stringify(pathParams)}${op.requestBody ? ', body: true' : ''}${stream ? ', stream: true' : ''} },`,
-      );
+      const row: Record<string, unknown> = { method: verb.toUpperCase(), path, args: sdk.args, pathParams };
+      if (op.requestBody) row.body = true;
+      if (op.responses?.['200']?.content?.['text/event-stream']) row.stream = true;
+      const headers = (op.parameters ?? []).map((p: Json) => resolve(doc, p)).filter((p: Json) => p.in === 'header');
+      if (op['x-idempotent'] || headers.some((p: Json) => String(p.name).toLowerCase() === 'idempotency-key')) row.idempotent = true;
+      const page = op['x-pagination'];
+      if (page) row.page = { cursor: page.cursor_param, next: page.next_cursor_field, items: page.items };
+      table.push(`  ${JSON.stringify(sdk.method)}: ${JSON.stringify(row)},`);
       if (sdk.static) {
         statics.push(
           `  /** ${op.summary}, with \`apiKey\` as the credential. */\n` +
-            `  static ${sdk.static}(params: { apiKey: string } & ClientOptions & Body<${m.opType}>): Promise<Ok<${m.opType}>> {\n` +
-            `    const { apiKey, baseUrl, fetch, headers, ...body } = params;\n` +
-            `    return call(fetchClient(apiKey, { baseUrl, fetch, headers }), OPERATIONS[${JSON.stringify(sdk.method)}], [body]) as Promise<Ok<${m.opType}>>;\n` +
+            `  static ${sdk.static}(params: { apiKey: string } & ClientOptions & Body<${m.opType}>, options?: RequestOptions): APIPromise<Ok<${m.opType}>> {\n` +
+            `    const { apiKey, baseUrl, fetch, headers, timeout, maxRetries, logLevel, logger, ...body } = params;\n` +
+            `    return callOnce(API, ${JSON.stringify(sdk.method)}, apiKey, { baseUrl, fetch, headers, timeout, maxRetries, logLevel, logger }, [body, options]) as APIPromise<Ok<${m.opType}>>;\n` +
             `  }`,
         );
       }
@@ -126,25 +133,22 @@ export function generateSdk(doc: Json, header: string): string {
     return { name: errorClassName(name), status: Number(status), description: resp.description };
   });
 
-  const runtime = runtimeText().replace(
-    'export class SaaSignalClient {\n',
-    `export class SaaSignalClient {\n${statics.join('\n')}\n`,
-  );
-
   return [
     header,
-    `import type { paths } from './types.ts';`,
-    runtime,
+    `import type { components, paths } from './types.ts';`,
+    `import { type APIPromise, type ApiDefinition, BaseClient, callOnce, type ClientOptions, type OperationSpec, type PagePromise, type RequestOptions, SaaSignalError, type SubscribeOptions } from '${RUNTIME}';`,
     '',
-    `const DEFAULT_BASE_URL = ${JSON.stringify(serverUrl(doc))};`,
+    `export { APIConnectionError, APIPromise, APITimeoutError, PagePromise, SaaSignalError } from '${RUNTIME}';`,
+    `export type { ClientOptions, Logger, LogLevel, RequestOptions, SubscribeOptions, WithResponse } from '${RUNTIME}';`,
+    `export type { components, paths } from './types.ts';`,
     '',
     ...errorClasses.map((e) => `/** ${e.status}: ${e.description} */\nexport class ${e.name} extends SaaSignalError {}`),
     '',
-    `const ERROR_CLASSES: Record<number, typeof SaaSignalError> = {\n${errorClasses
-      .map((e) => `  ${e.status}: ${e.name},`)
-      .join('\n')}\n};`,
+    `const ERROR_CLASSES: ApiDefinition['errors'] = {\n${errorClasses.map((e) => `  ${e.status}: ${e.name},`).join('\n')}\n};`,
     '',
     `const OPERATIONS: Record<string, OperationSpec> = {\n${table.join('\n')}\n};`,
+    '',
+    `const API: ApiDefinition = { operations: OPERATIONS, errors: ERROR_CLASSES, baseUrl: ${JSON.stringify(serverUrl(doc))} };`,
     '',
     '// Request and response types of one operation, from the openapi-typescript output.',
     `type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;`,
@@ -153,11 +157,32 @@ export function generateSdk(doc: Json, header: string): string {
     `export type Query<O> = O extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;`,
     `export type Ok<O> = O extends { responses: infer R } ? JsonOf<R[Extract<keyof R, 200 | 201 | 202>]> : never;`,
     '',
-    '/** The API surface, one method per operation, as the docs\' examples use it. */',
+    '// The event type of each stream, by its schema name (e.g. `ChannelEvent`).',
+    ...[...new Set(methods.map((m) => /^AsyncGenerator<components\["schemas"\]\["(\w+)"\]>$/.exec(m.ret)?.[1]).filter(Boolean))].map(
+      (name) => `export type ${name} = components["schemas"][${JSON.stringify(name)}];`,
+    ),
+    '',
+    "/** The API surface, one method per operation, as the docs' examples use it; each takes the call's options last. */",
     `export interface SaaSignalApi {\n${surface(methods, docs)}\n}`,
+    '',
+    '/**',
+    ' * The client. `createClient(key)` builds one; without a key it reads `SAASIGNAL_API_KEY`, then',
+    ' * `SAASIGNAL_KEY`, then `SAASIGNAL_TOKEN`, from the environment. Its methods come from the operation table.',
+    ' */',
+    'export class SaaSignalClient extends BaseClient {',
+    statics.join('\n'),
+    '  constructor(key?: string, options?: ClientOptions) {',
+    '    super(API, key, options);',
+    '  }',
+    '}',
     '',
     '// The class gets its methods at run time from OPERATIONS; this gives them their types.',
     'export interface SaaSignalClient extends SaaSignalApi {}',
+    '',
+    '/** Creates a client authenticated with `key` (an API token, browser token or session token). */',
+    'export function createClient(key?: string, options?: ClientOptions): SaaSignalClient {',
+    '  return new SaaSignalClient(key, options);',
+    '}',
     '',
     'export default createClient;',
     '',

@@ -15,6 +15,10 @@ import { bearer } from 'better-auth/plugins/bearer';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db/index.ts';
 import { type IdPrefix, newId } from '../ids.ts';
+import { document } from '../spec.ts';
+
+/** better-auth's own length check agrees with the document's (the validator runs first anyway). */
+const PASSWORD_MIN_LENGTH: number = document.components.schemas.SignUpRequest.properties.password.minLength;
 
 /** Ids of better-auth's rows follow the house format (`usr_…`, the spec's `UserId`). */
 const PREFIX_BY_MODEL: Record<string, IdPrefix> = { user: 'usr', session: 'ses', account: 'acc', verification: 'ver' };
@@ -23,7 +27,7 @@ const PREFIX_BY_MODEL: Record<string, IdPrefix> = { user: 'usr', session: 'ses',
 function schemaOptions(db: Kysely<any>, dialect: Dialect) {
   return {
     database: { db, type: dialect },
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    emailAndPassword: { enabled: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: 128, autoSignIn: true },
     plugins: [bearer()],
   } satisfies BetterAuthOptions;
 }

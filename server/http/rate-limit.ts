@@ -8,7 +8,7 @@
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
 import type { Locals } from '../context.ts';
@@ -21,6 +21,11 @@ export interface RateLimitOptions {
   testPerHour?: number;
   /** Sign-up/sign-in requests per minute per IP (default `SAASIGNAL_AUTH_RATE_LIMIT` or 60). */
   authPerMinute?: number;
+  /**
+   * Answers with an invalid credential (401) per client IP per minute before that address is
+   * refused (default `SAASIGNAL_INVALID_CREDENTIAL_LIMIT` or 30).
+   */
+  invalidPerMinute?: number;
   /** Shared counters; memory when absent. */
   redis?: Redis;
   /** Key prefix in Redis (tests use a unique one). */
@@ -32,6 +37,11 @@ export interface RateLimiters {
   perCredential: RequestHandler;
   /** For the public auth operations: per client IP. */
   perIp: RequestHandler;
+  /**
+   * Per client IP, before the credential is checked: an address whose recent requests were
+   * answered 401 too often is refused (429) without a lookup; every 401 answer counts.
+   */
+  invalidCredentials: RequestHandler;
 }
 
 const envNumber = (name: string, fallback: number) => {
@@ -110,7 +120,28 @@ export function createRateLimiters(options: RateLimitOptions = {}): RateLimiters
   const test = limiter('test', options.testPerHour ?? 100, 3_600_000, credentialKey as never);
   const perIp = limiter('auth', options.authPerMinute ?? envNumber('SAASIGNAL_AUTH_RATE_LIMIT', 60), 60_000, (req) => ipKeyGenerator(req.ip ?? ''));
 
+  const invalidLimit = options.invalidPerMinute ?? envNumber('SAASIGNAL_INVALID_CREDENTIAL_LIMIT', 30);
+  const failures = store('invalid') ?? new MemoryStore();
+  void failures.init?.({ windowMs: 60_000 } as Options);
+  const invalidCredentials: RequestHandler = async (req, res, next) => {
+    const key = ipKeyGenerator(req.ip ?? '');
+    // Counted once the answer is known: identify's 401s and sign-in's INVALID_CREDENTIALS alike.
+    res.on('finish', () => {
+      if (res.statusCode === 401) Promise.resolve(failures.increment(key)).catch(() => undefined);
+    });
+    const seen = await failures.get?.(key);
+    // rate-limit-redis answers a key it has never seen with NaN hits: not over the limit.
+    if (!seen || !(seen.totalHits >= invalidLimit)) return next();
+    const retryAfter = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+    next(
+      new ApiError('RATE_LIMITED', `Too many requests with invalid credentials from this address: ${invalidLimit} per 60 s. Retry after ${retryAfter} s.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+      }),
+    );
+  };
+
   return {
+    invalidCredentials,
     perCredential: (req, res, next) => ((res.locals as Locals).auth?.mode === 'test' ? test : live)(req, res, next),
     perIp,
   };

@@ -7,6 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import { requestSessionHeaders } from '../auth/identify.ts';
+import { assertStrongPassword } from '../auth/password-policy.ts';
 import type { Handlers, Locals } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { input, reply } from '../http/respond.ts';
@@ -69,6 +70,7 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
   return {
     async signUpEmail(req, res: Response<unknown, Locals>) {
       const { body } = input(req, 'signUpEmail');
+      await assertStrongPassword(body.password);
       let result;
       try {
         result = await (await deps.auth()).api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true });

@@ -38,7 +38,7 @@ let other: World;
 let requests = 0;
 
 beforeAll(async () => {
-  t = await openApp({ includedMicrotokens: 1e12, rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9 } });
+  t = await openApp({ includedMicrotokens: 1e12, rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 } });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

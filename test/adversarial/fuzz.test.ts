@@ -67,7 +67,7 @@ beforeAll(async () => {
   console.log(`fuzz seed: ${SEED} (replay: FUZZ_SEED=${SEED} npx vitest run test/adversarial/fuzz.test.ts)`);
   t = await openApp({
     includedMicrotokens: 1e12,
-    rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9 },
+    rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 },
   });
   const server = t.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

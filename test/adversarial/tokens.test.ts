@@ -26,7 +26,7 @@ let projectId: string;
 let requests = 0;
 
 beforeAll(async () => {
-  t = await openApp({ jwtSecret: SECRET, includedMicrotokens: 1e12, rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9 } });
+  t = await openApp({ jwtSecret: SECRET, includedMicrotokens: 1e12, rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 } });
   owner = await signUp(t.app, 'adv-tokens');
   projectId = await createProject(t.app, owner);
 });

@@ -18,7 +18,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocs } from '../../docs-site/build.ts';
 import { codeSamples } from '../../docs-site/code-samples.ts';
-import { type Json, operations } from '../../scripts/document.ts';
+import { type Json, operations } from '../../lib/openapi-document.ts';
 import { docsDir } from '../../docs-site/index.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { codeSamples, curlSample, sdkSample, withCodeSamples } from '../../docs-site/code-samples.ts';
-import { type Json, operations } from '../../scripts/document.ts';
+import { type Json, operations } from '../../lib/openapi-document.ts';
 
 const doc: Json = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8'));
 const byId = (d: Json, id: string) => {

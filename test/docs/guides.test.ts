@@ -8,7 +8,7 @@ import { ERROR_CODES, SCOPE_GROUPS } from '../../spec/common.ts';
 import { GUIDES, renderGuide } from '../../spec/guides/render.ts';
 import { buildDocument } from '../../spec/index.ts';
 import { guideSections } from '../../docs-site/guide-sections.ts';
-import { operations } from '../../scripts/document.ts';
+import { operations } from '../../lib/openapi-document.ts';
 
 const doc = buildDocument();
 const description = doc.info.description ?? '';

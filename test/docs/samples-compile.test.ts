@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { sdkSample } from '../../docs-site/code-samples.ts';
-import { type Json, operations } from '../../scripts/document.ts';
+import { type Json, operations } from '../../lib/openapi-document.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const doc: Json = JSON.parse(readFileSync(`${root}generated/openapi.json`, 'utf8'));

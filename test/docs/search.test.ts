@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Json, operations, parameters } from '../../scripts/document.ts';
+import { type Json, operations, parameters } from '../../lib/openapi-document.ts';
 import { guideSections, headingSlug, plainText } from '../../docs-site/guide-sections.ts';
 import { buildSearchIndex, type SearchEntry } from '../../docs-site/search-index.ts';
 import { rank, score } from '../../docs-site/search-rank.ts';

@@ -122,18 +122,24 @@ describe('credentials', () => {
 });
 
 describe('channels.subscribe', () => {
-  it('parses server-sent events, ignoring comments', async () => {
+  it('parses server-sent events, ignoring comments; reconnects with Last-Event-ID until the server answers 204', async () => {
     const sse =
       ': keep-alive\n\n' +
       'id: evt_1\nevent: ping\ndata: {"id":"evt_1","event":"ping","data":{"n":1},"published_at":"2026-01-01T00:00:00.000Z"}\n\n' +
       'id: evt_2\nevent: pong\ndata: {"id":"evt_2","event":"pong","data":null,"published_at":"2026-01-01T00:00:01.000Z"}\n\n';
-    const fetch = (async () =>
-      new Response(new Blob([sse]).stream(), { status: 200, headers: { 'content-type': 'text/event-stream' } })) as typeof globalThis.fetch;
+    const lastIds: (string | null)[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      lastIds.push(new Headers(init.headers).get('last-event-id'));
+      return lastIds.length === 1
+        ? new Response(new Blob([sse]).stream(), { status: 200, headers: { 'content-type': 'text/event-stream' } })
+        : new Response(null, { status: 204 });
+    }) as unknown as typeof globalThis.fetch;
     const events = [];
     for await (const ev of client(fetch).infra.channels.subscribe('c')) events.push(ev);
     expect(events).toEqual([
       { id: 'evt_1', event: 'ping', data: { n: 1 }, published_at: '2026-01-01T00:00:00.000Z' },
       { id: 'evt_2', event: 'pong', data: null, published_at: '2026-01-01T00:00:01.000Z' },
     ]);
+    expect(lastIds).toEqual([null, 'evt_2']);
   });
 });

@@ -4,8 +4,8 @@
  * Run by vitest's typecheck (project `unit`).
  */
 import { describe, expectTypeOf, it } from 'vitest';
-// Docs: import { createClient } from 'saasignal'  (the package's own name resolves to generated/sdk.ts)
-import { createClient, SaaSignalClient, NotFoundError, SaaSignalError } from 'saasignal';
+// Docs: import { createClient } from 'saasignal'  (tsconfig paths: the SDK's source, generated/sdk.ts)
+import { type APIConnectionError, type APITimeoutError, type ChannelEvent, createClient, SaaSignalClient, NotFoundError, SaaSignalError } from 'saasignal';
 
 // Docs: import { NextResponse } from 'next/server' — not installed here; the same call shape.
 declare const NextResponse: { json(body: unknown): Response };
@@ -122,6 +122,34 @@ describe('the docs examples compile', () => {
     for await (const ev of ss.infra.channels.subscribe('my-channel')) expectTypeOf(ev.event).toEqualTypeOf<string>();
     expectTypeOf<NotFoundError>().toMatchTypeOf<SaaSignalError>();
     expectTypeOf<SaaSignalError['requestId']>().toEqualTypeOf<string | null>();
+  });
+});
+
+describe('the runtime, typed', () => {
+  it('pages, raw answers, events, options and errors', async () => {
+    const ss = createClient();
+    for await (const org of ss.core.orgs.list()) expectTypeOf(org.slug).toEqualTypeOf<string>();
+    for await (const key of ss.infra.kv.scan({ prefix: 'session:' })) expectTypeOf(key).toEqualTypeOf<string>();
+    for await (const member of ss.core.orgs.listMembers('org_1')) expectTypeOf(member.scopes).toMatchTypeOf<string[]>();
+    const page = await ss.infra.kv.scan({ prefix: 'session:', limit: 50 });
+    expectTypeOf(page.next_cursor).toEqualTypeOf<string | null>();
+    const { data, response } = await ss.infra.kv.get('k').withResponse();
+    expectTypeOf(data.expires_at).toEqualTypeOf<string | null>();
+    expectTypeOf(response).toEqualTypeOf<Response>();
+    for await (const ev of ss.infra.channels.subscribe('c', { lastEventId: 'evt_1', signal: AbortSignal.timeout(1000) })) {
+      expectTypeOf(ev).toEqualTypeOf<ChannelEvent>();
+      expectTypeOf(ev.published_at).toEqualTypeOf<string>();
+    }
+    expectTypeOf(ss.withOptions({ timeout: 1000, maxRetries: 0 })).toEqualTypeOf<SaaSignalClient>();
+    await ss.infra.kv.increment('c', { delta: 2 }, { idempotencyKey: 'k-1', timeout: 5000 });
+    await ss.infra.kv.increment('c', {}, { idempotencyKey: null });
+    expectTypeOf<APITimeoutError>().toMatchTypeOf<APIConnectionError>();
+    expectTypeOf<APIConnectionError>().toMatchTypeOf<SaaSignalError>();
+    expectTypeOf<SaaSignalError['headers']>().toEqualTypeOf<Headers>();
+    // @ts-expect-error a page is not an array: iterate the list call, or read page.keys
+    for (const k of page) void k;
+    // @ts-expect-error timeout is a number of milliseconds
+    await ss.infra.kv.get('k', { timeout: '5s' });
   });
 });
 

@@ -1,8 +1,8 @@
 /**
- * Reading the generated OpenAPI document: `$ref` resolution, the operations in document order,
+ * Reading the generated OpenAPI document (a library, shared by docs-site/, the SDK generator and the CLI): `$ref` resolution, the operations in document order,
  * and the parts of an operation every output (SDK, code samples, llms.txt, search) needs.
  *
- * @module scripts/document
+ * @module lib/openapi-document
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  */
 

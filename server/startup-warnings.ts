@@ -1,0 +1,20 @@
+/**
+ * Settings that start a server which works but is unsafe, told once at start in plain words.
+ * The server still starts: a warning is for the operator, a refusal to start would be an outage.
+ *
+ * @module server/startup-warnings
+ */
+import { DEFAULT_BASE_URL } from './http/origins.ts';
+
+export function startupWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const warnings: string[] = [];
+  const baseUrl = env.SAASIGNAL_BASE_URL || DEFAULT_BASE_URL;
+  if (env.NODE_ENV === 'production' && !baseUrl.startsWith('https://')) {
+    warnings.push(
+      `NODE_ENV=production but SAASIGNAL_BASE_URL is ${env.SAASIGNAL_BASE_URL ? `"${baseUrl}"` : 'not set'}, not an https:// URL: ` +
+        'the session cookie is sent without the Secure attribute, so any network hop can read and reuse sessions. ' +
+        'Serve the API over https (e.g. behind a TLS-terminating proxy) and set SAASIGNAL_BASE_URL=https://your-host.',
+    );
+  }
+  return warnings;
+}

@@ -1,0 +1,134 @@
+/**
+ * The `saasignal` package as a consumer gets it: packed, installed from the tarball into a new
+ * project (no link to the repository), then, against a real server, run as plain Node ESM and
+ * CommonJS (on Node 20 and on the Node 22 and 24 binaries from the registry), type-checked with
+ * `tsc --strict` over every seed example (moduleResolution node16 and bundler), and bundled by
+ * esbuild for browsers (no `node:` import) and run with browser globals only.
+ */
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sdkSample } from '../../docs-site/code-samples.ts';
+import { operations } from '../../lib/openapi-document.ts';
+import { type App, createApp } from '../../server/app.ts';
+import { consumer, pack, root, run } from './support/consumer.ts';
+
+let dir: string;
+let packDir: string;
+let app: App;
+let server: Server;
+let baseUrl: string;
+let key: string;
+
+beforeAll(async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  packDir = await mkdtemp(join(tmpdir(), 'saasignal-pack-'));
+  dir = await consumer(await pack(packDir));
+  for (const f of ['seed-examples.ts', 'require-types.cts', 'control.ts', 'app.mjs', 'app.cjs', 'browser.ts']) {
+    await copyFile(join(root, 'test/package/fixtures', f), join(dir, f));
+  }
+  app = await createApp({ dbUrl: ':memory:', validateResponses: true, log: () => undefined });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 240_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await app?.close();
+  for (const d of [dir, packDir]) if (d) await rm(d, { recursive: true, force: true });
+});
+
+const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, HOME: process.env.HOME, SAASIGNAL_BASE_URL: baseUrl, ...extra });
+
+describe('the packed package', () => {
+  it('holds compiled ESM, CommonJS and .d.ts, README, LICENSE, CHANGELOG, and no dependency', async () => {
+    const pkg = JSON.parse(await readFile(join(dir, 'node_modules/saasignal/package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'saasignal', sideEffects: false });
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.exports['.']).toEqual({
+      import: { types: './dist/index.d.ts', default: './dist/index.js' },
+      require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
+    });
+    const { stdout } = await run('tar', ['-tzf', (await import('node:fs')).readdirSync(packDir).map((f) => join(packDir, f))[0]]);
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'].map((f) => `package/${f}`),
+    );
+  });
+
+  it('plain Node ESM (node app.mjs): quick start, pagination, raw answers, typed errors', async () => {
+    const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: dir, env: env({ APP_EMAIL: `esm-${Date.now()}@example.com` }) });
+    const got = JSON.parse(stdout);
+    expect(got.entry).toEqual({ key: 'hello', value: 'world', expires_at: expect.any(String) });
+    expect(got.used).toBe('1');
+    expect(got.keys).toEqual(['page:a', 'page:b', 'page:c']);
+    expect(got.missing).toBe('NOT_FOUND');
+    expect(got.orgs).toHaveLength(1);
+    key = got.secret;
+  }, 60_000);
+
+  it('CommonJS (require)', async () => {
+    const { stdout } = await run(process.execPath, ['app.cjs'], { cwd: dir, env: env({ APP_KEY: key }) });
+    expect(JSON.parse(stdout)).toEqual({ entry: { key: 'hello', value: 'world', expires_at: expect.any(String) }, errorIsSaaSignalError: true, status: 401 });
+  }, 30_000);
+
+  it.each(['22', '24'])('Node %s runs the ESM and CommonJS apps', async (major) => {
+    const npx = ['-y', '-p', `node@${major}`, 'node'];
+    const esm = await run('npx', [...npx, 'app.mjs'], { cwd: dir, env: env({ APP_EMAIL: `node${major}-${Date.now()}@example.com` }), timeout: 240_000 });
+    const got = JSON.parse(esm.stdout);
+    expect(got.node).toMatch(new RegExp(`^v${major}\\.`));
+    expect(got.keys).toEqual(['page:a', 'page:b', 'page:c']);
+    const cjs = await run('npx', [...npx, 'app.cjs'], { cwd: dir, env: env({ APP_KEY: got.secret }), timeout: 120_000 });
+    expect(JSON.parse(cjs.stdout).entry.value).toBe('world');
+  }, 300_000);
+
+  it.each([
+    ['node16', { module: 'node16', moduleResolution: 'node16' }, ['require-types.cts']],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, []],
+  ] as const)('tsc --strict compiles every seed example and every published SDK sample (moduleResolution %s)', async (name, resolution, extra) => {
+    const doc = JSON.parse(await readFile(join(root, 'generated/openapi.json'), 'utf8'));
+    const samples: string[] = [];
+    for (const op of operations(doc)) {
+      const sample = sdkSample(doc, op);
+      if (!sample) continue;
+      await writeFile(join(dir, `sample-${op.operationId}.ts`), `${sample}\nexport {}\n`);
+      samples.push(`sample-${op.operationId}.ts`);
+    }
+    expect(samples.length).toBeGreaterThan(20);
+    const tsconfig = {
+      compilerOptions: {
+        ...resolution, target: 'es2022', lib: ['es2023', 'dom', 'dom.iterable'], strict: true, noEmit: true, skipLibCheck: false,
+        // Only Node's own types come from the repository's node_modules (process.env in the seeds).
+        types: ['node'], typeRoots: [join(root, 'node_modules/@types')],
+      },
+      files: ['seed-examples.ts', 'control.ts', ...samples, ...extra],
+    };
+    await writeFile(join(dir, `tsconfig.${name}.json`), JSON.stringify(tsconfig, null, 2));
+    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${name}.json`], { cwd: dir }).catch((e) => e);
+    const errors = String(tsc.stdout).split('\n').filter((l) => /error TS/.test(l));
+    // The control's error only: every seed example and sample compiles.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^control\.ts.*mars/);
+  }, 180_000);
+
+  it('esbuild bundles it for browsers with no node: import, and the bundle calls the server', async () => {
+    const out = await build({
+      entryPoints: [join(dir, 'browser.ts')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'iife', minify: true, write: false, metafile: true, logLevel: 'silent',
+    });
+    const code = out.outputFiles[0].text;
+    expect(code).not.toMatch(/["']node:/);
+    expect(Object.keys(out.metafile.inputs).filter((f) => !f.startsWith('node_modules/saasignal/dist/') && f !== 'browser.ts')).toEqual([]);
+    const value = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the bundle did not answer')), 10_000);
+      const browserGlobals = { fetch, Headers, Request, Response, AbortController, AbortSignal, TextDecoder, URL, crypto, setTimeout, clearTimeout, console, Promise };
+      runInNewContext(code, { ...browserGlobals, SAASIGNAL: { baseUrl, key, done: (v: unknown) => (clearTimeout(timer), resolve(v)) } });
+    });
+    expect(value).toEqual({ key: 'hello', value: 'world', expires_at: expect.any(String) });
+  }, 60_000);
+});
