@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email
-         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401.
+         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, the answer is 503 `AUTH_BUSY`.
          */
         post: operations["signInEmail"];
         delete?: never;
@@ -420,7 +420,7 @@ export interface paths {
         put?: never;
         /**
          * Create a token
-         * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.
+         * @description Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400, and so is one past the minting token's own expiry: a token never outlives the token that minted it.
          *
          *     **Required scope:** `tokens:write`.
          *
@@ -445,7 +445,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a token
-         * @description Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).
+         * @description Permanently revoke a token: the very next request with it, with every browser token made from it, and with every token it minted (and they minted, and so on), gets 401. A test-mode token can revoke test tokens only (403 for a live one).
          *
          *     **Required scope:** `tokens:write`.
          */
@@ -594,7 +594,7 @@ export interface paths {
         put?: never;
         /**
          * Increment a value
-         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`, and so is a sum that would not be a finite number; either way nothing changes. An existing key keeps its expiry.
+         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. An existing key keeps its expiry.
          *
          *     **Required scope:** `kv:write`.
          *
@@ -787,7 +787,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "CSRF_REJECTED" | "WEAK_PASSWORD";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /** @example /docs#section/Errors/NOT_FOUND */
@@ -1226,7 +1226,8 @@ export interface components {
          *       ],
          *       "created_at": "2026-03-10T13:15:00.000Z",
          *       "last_used_at": null,
-         *       "expires_at": null
+         *       "expires_at": null,
+         *       "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN"
          *     }
          */
         Token: {
@@ -1246,6 +1247,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             last_used_at: components["schemas"]["Timestamp"] | null;
             expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description The user who created the token: with a session, or through a token they created. The token works only while that user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded. */
+            created_by: components["schemas"]["UserId"] | null;
         };
         /**
          * @example {
@@ -1263,6 +1266,7 @@ export interface components {
          *       "created_at": "2026-03-10T13:15:00.000Z",
          *       "last_used_at": null,
          *       "expires_at": null,
+         *       "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
          *       "secret": "sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1"
          *     }
          */
@@ -1283,6 +1287,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             last_used_at: components["schemas"]["Timestamp"] | null;
             expires_at: components["schemas"]["Timestamp"] | null;
+            /** @description The user who created the token: with a session, or through a token they created. The token works only while that user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded. */
+            created_by: components["schemas"]["UserId"] | null;
             /**
              * @description The raw secret. Shown only in this response: store it now.
              * @example sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1
@@ -1306,7 +1312,8 @@ export interface components {
          *           ],
          *           "created_at": "2026-03-10T13:15:00.000Z",
          *           "last_used_at": null,
-         *           "expires_at": null
+         *           "expires_at": null,
+         *           "created_by": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN"
          *         }
          *       ],
          *       "next_cursor": null

@@ -17,6 +17,6 @@ export async function renderGenerated(): Promise<Record<string, string>> {
   const yaml = `# ${NOTICE}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
   const ast = await openapiTS(JSON.parse(json), { defaultNonNullable: false, alphabetize: false });
   const types = `// ${NOTICE}\n/* eslint-disable */\n${astToString(ast)}`;
-  const sdk = generateSdk(doc, `// ${NOTICE}\n// The typed SaaSignal SDK over openapi-fetch: createClient, SaaSignalClient, one error class per status.`);
+  const sdk = generateSdk(doc, `// ${NOTICE}\n// The typed SaaSignal SDK: the operation table, one error class per status and the types, over package/src/runtime.`);
   return { 'openapi.json': json, 'openapi.yaml': yaml, 'types.ts': types, 'sdk.ts': sdk };
 }

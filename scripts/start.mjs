@@ -96,5 +96,16 @@ async function bundle() {
   await rename(`${manifestFile}.${process.pid}`, manifestFile);
 }
 
+// npm runs this script through `sh -c`, and passes a SIGTERM it receives to that shell, which
+// exits without passing it on: the server lived on, re-parented to PID 1 (a trap under systemd
+// and in containers). So when npm started it, losing the parent means stopping as on SIGTERM.
+// (Ctrl+C reaches every process of the terminal's group, this one included.)
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 200).unref();
+}
+
 if (!(await upToDate())) await bundle();
 await import(pathToFileURL(entry).href);

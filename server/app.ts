@@ -19,7 +19,9 @@ import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
+import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
 import { isCommonPassword } from './auth/password-policy.ts';
+import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
 import { meter } from './billing/meter.ts';
@@ -35,6 +37,9 @@ import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
+import type { Logger as PinoLogger } from 'pino';
+import { type Readiness, readiness } from './http/health.ts';
+import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
@@ -55,6 +60,10 @@ export interface AppOptions {
   /** Browser-token signing secret (default `SAASIGNAL_JWT_SECRET`, else generated once and stored). */
   jwtSecret?: string;
   rateLimit?: Omit<RateLimitOptions, 'redis'>;
+  /** Failed sign-ins per account before it is locked for the window (defaults from the environment). */
+  signInThrottle?: SignInThrottleOptions;
+  /** Concurrent password hashes and waiting sign-ins (defaults from the environment). */
+  passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
@@ -62,6 +71,8 @@ export interface AppOptions {
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
   dashboardDir?: string;
   log?: Logger;
+  /** Writes the request log (server/http/request-log.ts) through this logger; none when absent (tests). */
+  requestLogger?: PinoLogger;
 }
 
 export interface App {
@@ -69,6 +80,8 @@ export interface App {
   db: Db;
   /** Loads what the first requests would otherwise wait for (better-auth). */
   warmUp(): Promise<void>;
+  /** Whether the database, its migrations and Redis (when configured) are usable now. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -115,13 +128,23 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     opened.push({ close: async () => keys.close() });
 
     const handlers: Handlers = {
-      ...platformHandlers({ db, auth, browser, deleteProjectData: infra.deleteProjectData, allowance }),
+      ...platformHandlers({
+        db,
+        auth,
+        browser,
+        deleteProjectData: infra.deleteProjectData,
+        allowance,
+        signInThrottle: signInThrottle(db, options.signInThrottle),
+        hashing: passwordHashing(options.passwordHashing),
+      }),
       ...infra.handlers,
     };
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(requestId, securityHeaders(), cors);
+    app.use(requestId);
+    if (options.requestLogger) app.use(requestLog(options.requestLogger));
+    app.use(securityHeaders(), cors);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -178,6 +201,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
         await Promise.all([auth(), isCommonPassword('')]);
       },
+      readiness: () => readiness(db, redis),
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);

@@ -24,6 +24,10 @@ export interface AuthContext {
   tokenId: string | null;
   /** The session id, for sign-out. */
   sessionId: string | null;
+  /** For a token: the user who created it (its scopes are bounded by theirs), null if unrecorded. */
+  creatorId?: string | null;
+  /** For a token: its own expiry, which nothing it mints may outlive (server/platform/offboarding.ts). */
+  tokenExpiresAt?: string | null;
 }
 
 export interface Locals {

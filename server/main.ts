@@ -6,41 +6,93 @@
  * It answers as soon as the database is open; better-auth is loaded and the docs site built (when
  * missing or stale) in the background, and so is the Dashboard (served at `/`). SIGTERM/SIGINT stop it gracefully: no new connections, open event streams ended,
  * in-flight requests finished, storage closed.
+ * A setting it cannot start with (database missing, unreachable or unwritable, a port in use, a
+ * SQLite database another server holds) is reported in one line, and the exit status is 1.
  *
  * @module server/main
  */
+import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
+import { databaseUrl } from './db/index.ts';
+import { parseDatabaseUrl } from './db/url.ts';
 import { startupWarnings } from './startup-warnings.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
+import { createLogger } from './log.ts';
+import { type DataLock, lockDatabase } from './startup/data-lock.ts';
+import { maskUrl, SetupError } from './startup/setup-error.ts';
 
-const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'info' ? console.log : console.error)(JSON.stringify({ level, message, ...fields }));
+/** Reports why the server cannot start, in one line for a setting to fix, and exits 1. */
+function cannotStart(err: unknown): never {
+  if (err instanceof SetupError) console.error(`saasignal: cannot start: ${err.message}`);
+  else console.error('saasignal: cannot start:', err);
+  process.exit(1);
+}
+
+const logger = (() => {
+  try {
+    return createLogger();
+  } catch (err) {
+    cannotStart(err);
+  }
+})();
+const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
 
 for (const warning of startupWarnings()) log('warn', warning);
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-const port = Number(process.env.PORT ?? 3000);
-// Several deployments (or test runs) can share one Redis, each under its own key prefix.
-const redisPrefix = process.env.REDIS_KEY_PREFIX || undefined;
-const { app, close, warmUp } = await createApp({
-  redisUrl: process.env.REDIS_URL || undefined,
-  infra: redisPrefix ? { redisKeyPrefix: redisPrefix } : undefined,
-  rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
-  docsDir,
-  dashboardDir,
-});
+const portSetting = process.env.PORT || '3000';
+const port = Number(portSetting);
+if (!/^\d+$/.test(portSetting) || port > 65535) cannotStart(new SetupError(`PORT=${portSetting} is not a port number: use 1-65535 (0 picks a free one)`));
+
+// One server per SQLite database (see startup/data-lock.ts); taken before migrating it.
+let dataLock: DataLock | undefined;
+const created = await (async () => {
+  const url = databaseUrl();
+  const target = parseDatabaseUrl(url);
+  if (target.kind === 'sqlite' && target.file !== ':memory:') dataLock = await lockDatabase(target.file, url);
+  // Several deployments (or test runs) can share one Redis, each under its own key prefix.
+  const redisPrefix = process.env.REDIS_KEY_PREFIX || undefined;
+  return createApp({
+    dbUrl: url,
+    redisUrl: process.env.REDIS_URL || undefined,
+    infra: redisPrefix ? { redisKeyPrefix: redisPrefix } : undefined,
+    rateLimit: redisPrefix ? { redisPrefix: `${redisPrefix}rl:` } : undefined,
+    docsDir,
+    dashboardDir,
+    log: (message, fields) => logger.error(fields, message),
+    requestLogger: logger,
+  });
+})().catch(cannotStart);
+const { app, db, warmUp } = created;
+// Redis unreachable at start is not fatal (requests that need it answer 503 until it is back,
+// and the server reconnects by itself), but it is said once, in one line.
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) {
+  const { checks } = await created.readiness();
+  if (checks.redis === 'unavailable') {
+    log('warn', `Redis at ${maskUrl(redisUrl)} (REDIS_URL) is unreachable: KV, channels and rate-limited routes answer 503 until it is back; is it running, and is REDIS_URL right?`);
+  }
+}
+const close = async () => {
+  await created.close();
+  dataLock?.release();
+};
 // Behind a load balancer every request comes from its address: per-IP limits (sign-up, sign-in)
 // would be one budget for everybody. TRUST_PROXY names the proxies whose X-Forwarded-For to
 // believe, as Express's `trust proxy` takes it: a hop count, `loopback`, addresses or subnets.
 const trustProxy = process.env.TRUST_PROXY;
 if (trustProxy) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy === 'true' ? true : trustProxy);
 
-const server = app.listen(port, () => {
-  log('info', 'listening', { port, dashboard: `http://localhost:${port}/`, docs: `http://localhost:${port}/docs` });
+// Not `app.listen(port, callback)`: Express 5 calls that callback on a failed listen too, and
+// "listening" was logged before EADDRINUSE.
+const server = createServer(app);
+server.once('listening', () => {
+  const bound = (server.address() as { port: number }).port;
+  log('info', 'listening', { port: bound, dashboard: `http://localhost:${bound}/`, docs: `http://localhost:${bound}/docs`, node: process.version, database: db.driver ?? db.dialect });
   // Loading continues in the background (the event loop stays responsive meanwhile), then the
   // docs site is built if it is missing or stale: a CPU-heavy child process, so it comes last.
   warmUp()
@@ -51,9 +103,15 @@ const server = app.listen(port, () => {
     .then(() => ensureDocs())
     .catch((err: unknown) => log('error', 'docs site build failed; /docs is unavailable', { error: String(err) }));
 });
-server.on('error', (err) => {
-  log('error', 'cannot listen', { port, error: err.message });
-  process.exit(1);
+server.once('error', async (err: NodeJS.ErrnoException) => {
+  await close().catch(() => undefined);
+  if (err.code === 'EADDRINUSE') {
+    cannotStart(new SetupError(`port ${port} is already in use (PORT=${portSetting}): stop what listens there, or choose another port, e.g. PORT=${port === 65535 ? 3000 : port + 1}`));
+  }
+  if (err.code === 'EACCES') {
+    cannotStart(new SetupError(`no permission to listen on port ${port} (PORT=${portSetting}): ports below 1024 need privileges; choose e.g. PORT=3000`));
+  }
+  cannotStart(err);
 });
 const sockets = new Set<Socket>();
 server.on('connection', (socket) => {
@@ -104,3 +162,4 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+server.listen(port);

@@ -123,7 +123,11 @@ defineOperation({
   operationId: 'signInEmail',
   tags: ['Auth'],
   summary: 'Sign in with email',
-  description: 'Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401.',
+  description:
+    'Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. ' +
+    'After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` ' +
+    'and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, ' +
+    'the answer is 503 `AUTH_BUSY`.',
   request: { body: jsonBody(SignInRequest) },
   responses: {
     200: { ...ok(AuthResult, 'Signed in.'), headers: cookieHeader },

@@ -185,6 +185,9 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_IN_USE: 409,
   CSRF_REJECTED: 403,
   WEAK_PASSWORD: 400,
+  SIGN_IN_LOCKED: 429,
+  AUTH_BUSY: 503,
+  NOT_A_SAFE_INTEGER: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

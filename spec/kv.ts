@@ -211,8 +211,9 @@ defineOperation({
   summary: 'Increment a value',
   description:
     'Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). ' +
-    'A value that is not a number is a 409 `NOT_A_NUMBER`, and so is a sum that would not be a finite number; ' +
-    'either way nothing changes. An existing key keeps its expiry.',
+    'A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), ' +
+    'where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. ' +
+    'An existing key keeps its expiry.',
   credentials: ['apiKey'],
   scope: 'kv:write',
   price: 2,

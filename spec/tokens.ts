@@ -5,7 +5,7 @@
  */
 import {
   orNull,
-  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, TokenId,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, TokenId, UserId,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -28,6 +28,7 @@ const tokenExample = {
   created_at: '2026-03-10T13:15:00.000Z',
   last_used_at: null,
   expires_at: null,
+  created_by: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
 };
 
 const tokenFields = {
@@ -41,6 +42,11 @@ const tokenFields = {
   created_at: Timestamp,
   last_used_at: orNull(Timestamp),
   expires_at: orNull(Timestamp),
+  created_by: orNull(UserId).openapi({
+    description:
+      'The user who created the token: with a session, or through a token they created. The token works only while that ' +
+      'user is a member of the organization, and with at most their current scopes. `null` for tokens made before this was recorded.',
+  }),
 };
 
 export const Token = registry.register('Token', z.object(tokenFields).openapi({ example: tokenExample }));
@@ -70,7 +76,11 @@ export const CreateTokenRequest = registry.register(
       name: Name.openapi({ description: 'Token display name (1–100 characters, no control characters).', example: 'Production Key' }),
       scopes: Scopes.min(1).openapi({ description: 'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold.' }),
       project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
-      expires_at: IsoDateTime.optional().openapi({ description: 'ISO 8601 expiration date-time; must be in the future.' }),
+      expires_at: IsoDateTime.optional().openapi({
+        description:
+          "ISO 8601 expiration date-time; must be in the future. A token minting a token: at most the minting token's own expiry " +
+          '(400 otherwise), and that expiry when omitted.',
+      }),
       mode: Mode.optional().openapi({ description: '`live` (default) or `test`.' }),
     })
     .openapi({
@@ -136,7 +146,8 @@ defineOperation({
   summary: 'Create a token',
   description:
     'Create a scoped API token for the organization or one of its projects. The raw secret is returned only once. ' +
-    'Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400.',
+    'Nobody can mint a token with scopes they do not hold (403). An `expires_at` in the past is a 400, and so is one ' +
+    "past the minting token's own expiry: a token never outlives the token that minted it.",
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
   request: { params: orgPath, body: jsonBody(CreateTokenRequest) },
@@ -150,7 +161,9 @@ defineOperation({
   operationId: 'revokeToken',
   tags,
   summary: 'Revoke a token',
-  description: 'Permanently revoke a token: the very next request with it, and with every browser token made from it, gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
+  description:
+    'Permanently revoke a token: the very next request with it, with every browser token made from it, and with every ' +
+    'token it minted (and they minted, and so on), gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
   request: { params: z.object({ org_id: OrgId, token_id: TokenId }) },

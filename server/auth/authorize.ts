@@ -16,6 +16,7 @@ import type { AuthContext, Locals } from '../context.ts';
 import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
 import type { OperationId, OperationInfo } from '../spec.ts';
+import { assertSandboxAllows } from './sandbox.ts';
 import { missingScopes, parseScopes } from './scopes.ts';
 
 /**
@@ -91,6 +92,7 @@ export function authorize(op: OperationInfo, db: Db) {
       if (projectId !== undefined && projectId !== ctx.projectId) throw notFoundProject();
     }
 
+    assertSandboxAllows(op.operationId, ctx);
     const missing = missingScopes(ctx.scopes, requiredScopes(op, req.body));
     if (missing.length > 0) {
       throw new ApiError('INSUFFICIENT_SCOPE', `This credential lacks the scope ${missing.map((s) => `"${s}"`).join(', ')}.`);

@@ -17,7 +17,7 @@ import type { CredentialKind, OperationInfo } from '../spec.ts';
 import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
 import { BROWSER_PREFIX, type BrowserTokens } from './browser-tokens.ts';
-import { parseScopes } from './scopes.ts';
+import { intersectScopes, parseScopes } from './scopes.ts';
 import { SESSION_COOKIE_NAMES } from './session-cookie.ts';
 
 export interface IdentifyDeps {
@@ -88,18 +88,39 @@ interface TokenRow {
   last_used_at: string | null;
   expires_at: string | null;
   revoked_at: string | null;
+  /** The user who created the token (null: made before lineage was recorded). */
+  created_by: string | null;
+  /** That user's membership now: null when they are no longer a member. */
+  creator_role: string | null;
+  creator_scopes: string | null;
 }
 
-/** A usable API token row, or null when missing, revoked or expired. */
+/**
+ * A usable API token row, or null when missing, revoked, expired, or when the member who created
+ * it has left the organization (server/platform/offboarding.ts). Joined with that membership in
+ * the same query, so that a member's tokens follow the member's current scopes on every request.
+ */
 async function liveToken(db: Db, column: 'secret_hash' | 'id', value: string): Promise<TokenRow | null> {
   const row = (await db.kysely
-    .selectFrom('api_token')
-    .select(['id', 'org_id', 'project_id', 'mode', 'scopes', 'last_used_at', 'expires_at', 'revoked_at'])
-    .where(column, '=', value)
+    .selectFrom('api_token as t')
+    .leftJoin('member as m', (join) => join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.created_by'))
+    .select([
+      't.id', 't.org_id', 't.project_id', 't.mode', 't.scopes', 't.last_used_at', 't.expires_at', 't.revoked_at', 't.created_by',
+      'm.role as creator_role', 'm.scopes as creator_scopes',
+    ])
+    .where(`t.${column}`, '=', value)
     .executeTakeFirst()) as TokenRow | undefined;
   const now = new Date().toISOString();
   if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return null;
+  if (row.created_by !== null && row.creator_role === null) return null;
   return row;
+}
+
+/** What a token may do now: its own scopes, bounded by its creator's current ones. */
+function effectiveScopes(row: TokenRow): string[] {
+  const own = parseScopes(row.scopes);
+  if (row.created_by === null || row.creator_role === 'owner') return own;
+  return intersectScopes(own, parseScopes(row.creator_scopes ?? '[]'));
 }
 
 async function touch(db: Db, row: TokenRow): Promise<void> {
@@ -117,6 +138,8 @@ async function touch(db: Db, row: TokenRow): Promise<void> {
 
 function fromToken(row: TokenRow, scopes: string[], type: AuthContext['type']): AuthContext {
   return {
+    creatorId: row.created_by,
+    tokenExpiresAt: row.expires_at,
     type: type === 'browser_token' ? type : row.project_id ? 'project_token' : 'org_token',
     userId: null,
     orgId: row.org_id,
@@ -137,7 +160,7 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     const row = await liveToken(deps.db, 'secret_hash', hashSecret(value));
     if (!row) throw unauthorized('The API token is invalid, expired or revoked.');
     await touch(deps.db, row);
-    return { ctx: fromToken(row, parseScopes(row.scopes), 'org_token'), kind: 'apiKey' };
+    return { ctx: fromToken(row, effectiveScopes(row), 'org_token'), kind: 'apiKey' };
   }
   if (value.startsWith(BROWSER_PREFIX)) {
     const claims = await deps.browser.verify(value);
@@ -146,7 +169,9 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     const parent = await liveToken(deps.db, 'id', claims.tokenId);
     if (!parent || parent.org_id !== claims.orgId) throw unauthorized('The API token this browser token came from is revoked or expired.');
     await touch(deps.db, parent);
-    return { ctx: fromToken(parent, claims.scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
+    // Bounded by the parent as it is now (a narrowed creator narrows its browser tokens too).
+    const scopes = intersectScopes(claims.scopes, effectiveScopes(parent));
+    return { ctx: fromToken(parent, scopes, 'browser_token'), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
   }
   const headers = sessionHeaders(value, carrier);
   const auth = await deps.auth();

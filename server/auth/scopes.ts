@@ -35,3 +35,13 @@ export function isPlatformScope(scope: string): boolean {
 export function parseScopes(json: string): string[] {
   return JSON.parse(json) as string[];
 }
+
+/**
+ * The scopes granted by both lists, as one list: what a token may do when its creator's current
+ * scopes also bound it. A scope of either list that the other grants is kept (`kv:*` ∩ `kv:read`
+ * is `kv:read`, `*` ∩ `orgs:*` is `orgs:*`); a requirement is granted by the result exactly when
+ * both lists grant it.
+ */
+export function intersectScopes(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a.filter((s) => hasScope(b, s)), ...b.filter((s) => hasScope(a, s))])];
+}

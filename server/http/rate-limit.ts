@@ -65,6 +65,15 @@ function credentialKey(req: Request, res: Response<unknown, Locals>): string {
 class RedisCounters extends RedisStore {
   #failed = new Set<'increment' | 'get'>();
 
+  /**
+   * Redis unreachable at start: express-rate-limit printed each limiter's failed script load as a
+   * stack trace (three of them). The failure is remembered and retried by the next request, and
+   * the server says once, in one line, that Redis is unreachable (server/main.ts).
+   */
+  override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
+    await super.init(options).catch(() => undefined);
+  }
+
   override loadIncrementScript(key?: string): Promise<string> {
     return this.#track('increment', super.loadIncrementScript(key));
   }

@@ -41,6 +41,7 @@ function entry(key: string, record: KvRecord): Schemas['KvEntry'] {
   return { key, value: record.value, expires_at: isoOrNull(record.expiresAt) };
 }
 
+const unsafe = (message: string) => new ApiError('NOT_A_SAFE_INTEGER', message);
 const notFound = (key: string) => new ApiError('NOT_FOUND', `No key named ${JSON.stringify(key)} in this project.`);
 const keyOf = (req: Request) => String(req.params.key);
 
@@ -72,14 +73,15 @@ export function kvHandlers(store: KvStore): Handlers {
       const key = keyOf(req);
       const body = (req.body ?? {}) as Schemas['IncrementRequest'];
       const delta = body.delta ?? 1;
-      // JSON admits 1e400, which parses to Infinity: it could only produce a non-finite value.
-      if (!Number.isFinite(delta)) throw new ApiError('NOT_A_NUMBER', '`delta` must be a finite number.');
+      // Counters stay within ±(2^53 − 1): past it, 2^53 + 1 == 2^53 and increments are lost.
+      // (JSON admits 1e400, which parses to Infinity: refused here as well.)
+      if (!(Math.abs(delta) <= Number.MAX_SAFE_INTEGER)) throw unsafe(`\`delta\` (${delta}) is outside ±${Number.MAX_SAFE_INTEGER}.`);
       const result = await store.increment(namespaceOf(res), key, delta, body.ttl);
       if (result.status === 'not_a_number') {
         throw new ApiError('NOT_A_NUMBER', `The value of ${JSON.stringify(key)} is not a number, so it cannot be incremented.`);
       }
       if (result.status === 'overflow') {
-        throw new ApiError('NOT_A_NUMBER', `Adding ${delta} to ${JSON.stringify(key)} would leave the range of finite numbers; nothing was changed.`);
+        throw unsafe(`Adding ${delta} to ${JSON.stringify(key)} would leave ±${Number.MAX_SAFE_INTEGER}, where integers are no longer exact; nothing was changed.`);
       }
       res.json({ key, value: result.value, expires_at: isoOrNull(result.expiresAt) } satisfies Schemas['KvCounter']);
     },

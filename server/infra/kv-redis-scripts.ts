@@ -91,7 +91,8 @@ end
 -- Stored JSON text: only a JSON number starts with '-' or a digit.
 if not string.match(r[1], '^%-?%d') then return {'nan'} end
 local sum = tonumber(r[1]) + tonumber(ARGV[2])
-if sum ~= sum or sum == math.huge or sum == -math.huge then return {'overflow'} end
+-- Outside ±(2^53 - 1) integers are no longer exact (2^53 + 1 == 2^53): refuse (kv-store.ts).
+if sum ~= sum or sum > 9007199254740991 or sum < -9007199254740991 then return {'overflow'} end
 local json = string.format('%.17g', sum)
 redis.call('HSET', KEYS[1], 'v', json)
 return {'ok', json, r[2] or ''}

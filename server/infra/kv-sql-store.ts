@@ -33,8 +33,8 @@ interface Row {
   expires_at: number | string | null;
 }
 
-/** The largest finite double: an increment past it would store Infinity. */
-const MAX_DOUBLE = sql.raw('1.7976931348623157e308');
+/** An increment's result must stay within ±(2^53 − 1), where every integer is exact (see kv-store.ts). */
+const MAX_SAFE = sql.raw(String(Number.MAX_SAFE_INTEGER));
 /** How many expired rows one sweep statement removes, so a sweep never holds the lock for long. */
 const SWEEP_BATCH = 1000;
 
@@ -106,7 +106,7 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
       const t = now();
       const createdExpiry = expiryFor(ttl, t);
       // One upsert: an absent or expired key starts at delta with the new expiry; a live number
-      // gets delta added and keeps its expiry; a live non-number, or a sum that is not finite,
+      // gets delta added and keeps its expiry; a live non-number, or a sum outside the safe range,
       // fails the DO UPDATE condition and nothing is written (no row comes back).
       let rows: Row[];
       try {
@@ -118,7 +118,7 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
                 value = case when ${expired(t)} then null else kv_entries.value end,
                 expires_at = case when ${expired(t)} then excluded.expires_at else kv_entries.expires_at end
             where ${expired(t)}
-               or (kv_entries.num is not null and abs(kv_entries.num + excluded.num) <= ${MAX_DOUBLE})
+               or (kv_entries.num is not null and abs(kv_entries.num + excluded.num) <= ${MAX_SAFE})
           returning value, num, expires_at`.execute(k));
       } catch (error) {
         // PostgreSQL raises "value out of range: overflow" (22003) for a double sum past the max.
@@ -126,7 +126,7 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
         throw error;
       }
       if (rows[0]) return { status: 'ok', value: normalizeNumber(Number(rows[0].num)), expiresAt: record(rows[0]).expiresAt };
-      // Nothing written: read only to say why (a number whose sum overflows, or not a number).
+      // Nothing written: read only to say why (a number whose sum leaves the safe range, or not a number).
       const current = await store.get(ns, key);
       if (current === null) return store.increment(ns, key, delta, ttl); // deleted meanwhile: retry
       return typeof current.value === 'number' ? { status: 'overflow' } : { status: 'not_a_number' };

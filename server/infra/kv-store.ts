@@ -25,6 +25,7 @@ export type SetResult = { status: 'ok'; record: KvRecord } | { status: 'conflict
 export type IncrementResult =
   | { status: 'ok'; value: number; expiresAt: number | null }
   | { status: 'not_a_number' }
+  /** The sum would leave ±(2^53 − 1), where integers stop being exact: nothing was written. */
   | { status: 'overflow' };
 
 export interface SetOptions {

@@ -73,7 +73,10 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
       await assertStrongPassword(body.password);
       let result;
       try {
-        result = await (await deps.auth()).api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true });
+        const auth = await deps.auth();
+        result = await deps.hashing(() =>
+          auth.api.signUpEmail({ body: { email: body.email, password: body.password, name: body.name }, headers: clientHeaders(req), returnHeaders: true }),
+        );
       } catch (err) {
         const failure = authStatus(err);
         if (failure?.code.startsWith('USER_ALREADY_EXISTS')) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
@@ -98,17 +101,24 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
 
     async signInEmail(req, res: Response<unknown, Locals>) {
       const { body } = input(req, 'signInEmail');
+      // A locked account is refused before any hashing: the lock costs the server nothing.
+      await deps.signInThrottle.assertOpen(body.email);
       let result;
       try {
-        result = await (await deps.auth()).api.signInEmail({ body: { email: body.email, password: body.password }, headers: clientHeaders(req), returnHeaders: true });
+        const auth = await deps.auth();
+        result = await deps.hashing(() =>
+          auth.api.signInEmail({ body: { email: body.email, password: body.password }, headers: clientHeaders(req), returnHeaders: true }),
+        );
       } catch (err) {
         const failure = authStatus(err);
         // Unknown email, wrong password, or an email better-auth would never have registered: one answer.
         if (failure && (failure.status === 401 || failure.status === 400)) {
+          await deps.signInThrottle.recordFailure(body.email);
           throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password.');
         }
         throw err;
       }
+      await deps.signInThrottle.recordSuccess(body.email);
       const { user, token } = result.response;
       passCookies(res, result.headers);
       reply(res, 'signInEmail', 200, { token, user: userOut(user), default_org_id: await defaultOrgId(user.id) });

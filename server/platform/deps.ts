@@ -6,6 +6,8 @@
  */
 import type { Auth } from '../auth/better-auth.ts';
 import type { BrowserTokens } from '../auth/browser-tokens.ts';
+import type { HashingSlot } from '../auth/password-hashing.ts';
+import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
 import type { Db } from '../db/index.ts';
 
 export interface PlatformDeps {
@@ -17,4 +19,8 @@ export interface PlatformDeps {
   deleteProjectData(projectId: string): Promise<void>;
   /** The monthly included allowance in μt. */
   allowance(): number;
+  /** Failed sign-ins per account (server/auth/sign-in-throttle.ts). */
+  signInThrottle: SignInThrottle;
+  /** Runs work that hashes a password, bounded (server/auth/password-hashing.ts). */
+  hashing: HashingSlot;
 }

@@ -6,7 +6,8 @@
  * @module server/platform/members
  */
 import type { Response } from 'express';
-import { missingScopes } from '../auth/scopes.ts';
+import { assertMayActOn } from '../auth/peers.ts';
+import { missingScopes, parseScopes } from '../auth/scopes.ts';
 import type { AuthContext, Handlers, Locals } from '../context.ts';
 import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
@@ -14,6 +15,7 @@ import { newId } from '../ids.ts';
 import { finishPage, pageOf } from '../http/pagination.ts';
 import { input, reply } from '../http/respond.ts';
 import type { PlatformDeps } from './deps.ts';
+import { creatorOf, offboardMember } from './offboarding.ts';
 import { type InvitationRow, invitationOut, isUniqueViolation, type MemberRow, memberOut, nowIso } from './rows.ts';
 
 /** How long an invitation stays acceptable. */
@@ -52,11 +54,11 @@ async function userEmail(db: Db, userId: string): Promise<string> {
 export function memberHandlers(deps: PlatformDeps): Handlers {
   const { db } = deps;
 
-  /** The member, unless it is the owner (whose scopes are fixed) or missing. */
-  async function changeableMember(orgId: string, userId: string, what: string): Promise<MemberRow> {
-    const member = await memberRow(db, orgId, userId);
+  /** The member, if the caller may act on it (server/auth/peers.ts): not the owner, no scope the caller lacks. */
+  async function changeableMember(auth: AuthContext, userId: string, what: string): Promise<MemberRow> {
+    const member = await memberRow(db, auth.orgId!, userId);
     if (!member) throw memberNotFound();
-    if (member.role === 'owner') throw new ApiError('FORBIDDEN', `The owner of an organization cannot be ${what}.`);
+    assertMayActOn(auth, { role: member.role, scopes: parseScopes(member.scopes) }, what);
     return member;
   }
 
@@ -102,8 +104,10 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
         scopes: JSON.stringify(scopes),
         project_id: body.project_id ?? null,
         status: 'pending',
-        // A token has no user: the invitation names the organization's owner as the inviter.
-        invited_by: auth.userId ?? (await db.kysely.selectFrom('organization').select('owner_id').where('id', '=', orgId).executeTakeFirstOrThrow()).owner_id,
+        // Through a token: the user who created it (their invitations go when they leave); a token
+        // made before lineage was recorded names the organization's owner.
+        invited_by:
+          creatorOf(auth) ?? (await db.kysely.selectFrom('organization').select('owner_id').where('id', '=', orgId).executeTakeFirstOrThrow()).owner_id,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + INVITATION_TTL_MS).toISOString(),
       };
@@ -135,7 +139,7 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
     async updateMemberScopes(req, res: Response<unknown, Locals>) {
       const { body, params } = input(req, 'updateMemberScopes');
       const auth = res.locals.auth;
-      const member = await changeableMember(auth.orgId!, params.user_id, 'given other scopes');
+      const member = await changeableMember(auth, params.user_id, 'given other scopes');
       assertCanGrant(auth, body.scopes);
       await db.kysely
         .updateTable('member')
@@ -149,8 +153,12 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
     async removeMember(req, res: Response<unknown, Locals>) {
       const { params } = input(req, 'removeMember');
       const orgId = res.locals.auth.orgId!;
-      const member = await changeableMember(orgId, params.user_id, 'removed');
-      await db.kysely.deleteFrom('member').where('org_id', '=', orgId).where('user_id', '=', member.user_id).execute();
+      const member = await changeableMember(res.locals.auth, params.user_id, 'removed');
+      await db.kysely.transaction().execute(async (trx) => {
+        await trx.deleteFrom('member').where('org_id', '=', orgId).where('user_id', '=', member.user_id).execute();
+        // Offboarding: their tokens stop working and their pending invitations go with them.
+        await offboardMember(trx, orgId, member.user_id);
+      });
       reply(res, 'removeMember', 200, { id: member.user_id, deleted: true });
     },
 

@@ -127,8 +127,6 @@ export function organizationHandlers(deps: PlatformDeps): Handlers {
 
     async deleteOrganization(req, res: Response<unknown, Locals>) {
       const { body } = input(req, 'deleteOrganization');
-      // The sandbox never changes live data (docs: "a test run never sees or changes live keys").
-      if (res.locals.auth.mode === 'test') throw new ApiError('FORBIDDEN', 'A test-mode credential cannot delete an organization: its live data would go with it.');
       const org = await getOrganizationRow(deps, res.locals.auth.orgId!);
       if (body.confirm_name !== org.name) {
         throw new ApiError('CONFIRMATION_MISMATCH', `To delete this organization, send confirm_name equal to its name ("${org.name}").`, {

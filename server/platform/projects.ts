@@ -63,8 +63,6 @@ export function projectHandlers(deps: PlatformDeps): Handlers {
 
     async deleteProject(req, res: Response<unknown, Locals>) {
       const { params } = input(req, 'deleteProject');
-      // The sandbox never changes live data (docs: "a test run never sees or changes live keys").
-      if (res.locals.auth.mode === 'test') throw new ApiError('FORBIDDEN', 'A test-mode credential cannot delete a project: its live data would go with it.');
       const project = await projectRow(res.locals.auth.orgId!, params.project_id);
       // Data first: if this fails, the project still exists and the delete can be retried.
       await deps.deleteProjectData(project.id);

@@ -59,10 +59,11 @@ export interface TokenRow {
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
+  created_by: string | null;
 }
 
 export const ORGANIZATION_COLUMNS = ['id', 'name', 'slug', 'owner_id', 'created_at', 'updated_at'] as const;
-export const TOKEN_COLUMNS = ['id', 'org_id', 'project_id', 'name', 'mode', 'prefix', 'scopes', 'created_at', 'last_used_at', 'expires_at'] as const;
+export const TOKEN_COLUMNS = ['id', 'org_id', 'project_id', 'name', 'mode', 'prefix', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'created_by'] as const;
 
 type Scope = Schemas['Scope'];
 
@@ -119,6 +120,7 @@ export const tokenOut = (r: TokenRow): Schemas['Token'] => ({
   created_at: r.created_at,
   last_used_at: r.last_used_at,
   expires_at: r.expires_at,
+  created_by: r.created_by,
 });
 
 /** Unique-constraint violations on both dialects (SQLite's code, PostgreSQL's SQLSTATE 23505). */

@@ -12,6 +12,7 @@
  */
 import type { Response } from 'express';
 import { newTokenSecret } from '../auth/api-tokens.ts';
+import { sandboxRefusal } from '../auth/sandbox.ts';
 import { isPlatformScope, missingScopes } from '../auth/scopes.ts';
 import type { Handlers, Locals } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -21,6 +22,7 @@ import { input, reply } from '../http/respond.ts';
 import type { Schemas } from '../spec.ts';
 import type { PlatformDeps } from './deps.ts';
 import { assertCanGrant } from './members.ts';
+import { creatorOf, mintedExpiry, revokeMintedByToken } from './offboarding.ts';
 import { nowIso, TOKEN_COLUMNS, type TokenRow, tokenOut } from './rows.ts';
 
 const DEFAULT_BROWSER_TTL = 900;
@@ -70,6 +72,7 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         }
         expiresAt = at.toISOString();
       }
+      expiresAt = mintedExpiry(auth, expiresAt);
 
       if (auth.projectId && body.project_id !== undefined && body.project_id !== auth.projectId) throw noSuchProject();
       const projectId = body.project_id ?? auth.projectId;
@@ -87,7 +90,7 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
       assertCanGrant(auth, body.scopes);
 
       const mode = body.mode ?? auth.mode;
-      if (auth.mode === 'test' && mode !== 'test') throw new ApiError('FORBIDDEN', 'A test-mode credential can create test tokens only.');
+      if (auth.mode === 'test' && mode !== 'test') throw sandboxRefusal('create a live token');
 
       const { secret, hash, prefix } = newTokenSecret(mode);
       const row: TokenRow = {
@@ -101,8 +104,10 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         created_at: nowIso(),
         last_used_at: null,
         expires_at: expiresAt,
+        created_by: creatorOf(auth),
       };
-      await db.kysely.insertInto('api_token').values({ ...row, secret_hash: hash, revoked_at: null }).execute();
+      const mintedBy = auth.type === 'session' ? null : auth.tokenId;
+      await db.kysely.insertInto('api_token').values({ ...row, minted_by: mintedBy, secret_hash: hash, revoked_at: null }).execute();
       reply(res, 'createToken', 201, { ...tokenOut(row), secret });
     },
 
@@ -121,10 +126,12 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
         let target = db.kysely.selectFrom('api_token').select('mode').where('id', '=', params.token_id).where('org_id', '=', auth.orgId!).where('revoked_at', 'is', null);
         // Out of the caller's reach stays a 404 below, whatever its mode.
         if (auth.projectId) target = target.where('project_id', '=', auth.projectId);
-        if ((await target.executeTakeFirst())?.mode === 'live') throw new ApiError('FORBIDDEN', 'A test-mode credential can revoke test tokens only.');
+        if ((await target.executeTakeFirst())?.mode === 'live') throw sandboxRefusal('revoke a live token');
       }
       const result = await query.executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new ApiError('NOT_FOUND', 'No such token in this organization.');
+      // What it minted goes with it: a minted token never outlives its minter.
+      await revokeMintedByToken(db, params.token_id);
       reply(res, 'revokeToken', 200, { id: params.token_id, deleted: true });
     },
 

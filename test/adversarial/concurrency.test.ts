@@ -1,7 +1,8 @@
 /**
- * Two real server processes on the same data, hammered at once through keep-alive connections
- * (64 requests in flight, alternating between the two): once on one SQLite file, once on
- * PostgreSQL + Redis (a database and a Redis key prefix of its own, removed afterwards).
+ * Real server processes on the same data, hammered at once through keep-alive connections
+ * (64 requests in flight): one process on a SQLite file (a second server on the same file is
+ * refused, server/startup/data-lock.ts), and two on PostgreSQL + Redis, requests alternating
+ * between them (a database and a Redis key prefix of its own, removed afterwards).
  *
  * - 20,000 increments of one key (5,000 on PostgreSQL + Redis, `CONCURRENCY_PG_INCREMENTS` for
  *   more) lose nothing: the final value is exactly their number, and the values the increments
@@ -88,7 +89,7 @@ afterAll(() => agent.destroy());
 let requests = 0;
 afterAll(() => console.log(`concurrency: ${requests} requests`));
 
-describe.each(backends)('two processes on %s', (_name, open, increments) => {
+describe.each(backends)('server processes on %s', (_name, open, increments) => {
   let storage: Storage;
   const servers: ServerProcess[] = [];
   let token: string;
@@ -113,13 +114,13 @@ describe.each(backends)('two processes on %s', (_name, open, increments) => {
     await storage?.cleanup();
   });
 
-  it('starts two servers on the same data', async () => {
+  it('starts the servers on the same data (two on PostgreSQL + Redis, one on SQLite)', async () => {
     // Increments and sets cost 2 μt each and are paid from one organization's allowance.
     expect(2 * (increments + RACERS), 'the allowance cannot pay for that many increments').toBeLessThan(ALLOWANCE);
     storage = await open();
     const env = { ...storage.env, SAASIGNAL_RATE_LIMIT: '10000000', SAASIGNAL_INCLUDED_MICROTOKENS: String(ALLOWANCE) };
     // One after the other: the first migrates the new database.
-    for (let i = 0; i < 2; i++) servers.push(await startServer({ databaseUrl: storage.databaseUrl, redisUrl: storage.redisUrl, env }));
+    for (let i = 0; i < (storage.redisUrl ? 2 : 1); i++) servers.push(await startServer({ databaseUrl: storage.databaseUrl, redisUrl: storage.redisUrl, env }));
     const up = await send(0, 'POST', '/api/auth/sign-up/email', { email: `concurrency-${randomBytes(4).toString('hex')}@example.com`, password: 'a-long-secure-passphrase', name: 'C' }, null);
     expect(up.status).toBe(200);
     session = up.body.token;

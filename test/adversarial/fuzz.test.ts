@@ -69,6 +69,8 @@ beforeAll(async () => {
     includedMicrotokens: 1e12,
     rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 },
   });
+  // better-auth and the common-passwords list load before the first timed sign-up, as in production.
+  await t.warmUp();
   const server = t.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,9 +1,10 @@
 /**
  * The `saasignal` package as a consumer gets it: packed, installed from the tarball into a new
  * project (no link to the repository), then, against a real server, run as plain Node ESM and
- * CommonJS (on Node 20 and on the Node 22 and 24 binaries from the registry), type-checked with
- * `tsc --strict` over every seed example (moduleResolution node16 and bundler), and bundled by
- * esbuild for browsers (no `node:` import) and run with browser globals only.
+ * CommonJS (on Node 20 and on the Node 22 and 24 binaries from the registry), in Deno and Bun,
+ * type-checked with `tsc --strict` over every seed example (moduleResolution node16 and
+ * bundler), and bundled for browsers by esbuild and by Vite (no `node:` import) and run with
+ * browser globals only.
  */
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -19,6 +20,25 @@ import { consumer, pack, root, run } from './support/consumer.ts';
 
 let dir: string;
 let packDir: string;
+let runtimesDir: string | undefined;
+
+/**
+ * Deno's and Bun's own binaries, from their packages on the npm registry (as `npx -p node@24`
+ * brings Node 24), installed once into a folder of their own.
+ */
+async function runtimeBinary(runtime: 'deno' | 'bun'): Promise<string> {
+  const arm = process.arch === 'arm64';
+  const pkgs = { deno: arm ? '@deno/linux-arm64-glibc@2.9.5' : '@deno/linux-x64-glibc@2.9.6', bun: arm ? '@oven/bun-linux-aarch64@1.4.4' : '@oven/bun-linux-x64@1.4.4' };
+  if (!runtimesDir) {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    runtimesDir = await mkdtemp(join(tmpdir(), 'saasignal-runtimes-'));
+    await writeFile(join(runtimesDir, 'package.json'), '{"private":true}');
+    await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', pkgs.deno, pkgs.bun], { cwd: runtimesDir, timeout: 240_000 });
+  }
+  const name = pkgs[runtime].replace(/@[^@]+$/, '');
+  return join(runtimesDir, 'node_modules', name, runtime === 'deno' ? 'deno' : 'bin/bun');
+}
 let app: App;
 let server: Server;
 let baseUrl: string;
@@ -42,7 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   await app?.close();
-  for (const d of [dir, packDir]) if (d) await rm(d, { recursive: true, force: true });
+  for (const d of [dir, packDir, runtimesDir]) if (d) await rm(d, { recursive: true, force: true });
 });
 
 const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, HOME: process.env.HOME, SAASIGNAL_BASE_URL: baseUrl, ...extra });
@@ -88,6 +108,14 @@ describe('the packed package', () => {
     expect(JSON.parse(cjs.stdout).entry.value).toBe('world');
   }, 300_000);
 
+  it.each(['deno', 'bun'] as const)('%s runs the ESM app', async (runtime) => {
+    const bin = await runtimeBinary(runtime);
+    const args = runtime === 'deno' ? ['run', '--allow-all', 'app.mjs'] : ['app.mjs'];
+    const { stdout } = await run(bin, args, { cwd: dir, env: env({ APP_EMAIL: `${runtime}-${Date.now()}@example.com`, NO_COLOR: '1' }), timeout: 120_000 });
+    const got = JSON.parse(stdout.trim().split('\n').pop() as string);
+    expect(got).toMatchObject({ runtime, used: '1', keys: ['page:a', 'page:b', 'page:c'], missing: 'NOT_FOUND' });
+  }, 300_000);
+
   it.each([
     ['node16', { module: 'node16', moduleResolution: 'node16' }, ['require-types.cts']],
     ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, []],
@@ -117,13 +145,30 @@ describe('the packed package', () => {
     expect(errors[0]).toMatch(/^control\.ts.*mars/);
   }, 180_000);
 
-  it('esbuild bundles it for browsers with no node: import, and the bundle calls the server', async () => {
-    const out = await build({
-      entryPoints: [join(dir, 'browser.ts')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'iife', minify: true, write: false, metafile: true, logLevel: 'silent',
-    });
-    const code = out.outputFiles[0].text;
+  /** The browser fixture bundled as a browser app would be, as one script. */
+  const bundlers: Record<string, () => Promise<string>> = {
+    esbuild: async () => {
+      const out = await build({
+        entryPoints: [join(dir, 'browser.ts')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'iife', minify: true, write: false, metafile: true, logLevel: 'silent',
+      });
+      expect(Object.keys(out.metafile.inputs).filter((f) => !f.startsWith('node_modules/saasignal/dist/') && f !== 'browser.ts')).toEqual([]);
+      return out.outputFiles[0].text;
+    },
+    vite: async () => {
+      const { build: viteBuild } = await import('vite');
+      const out = (await viteBuild({
+        root: dir, configFile: false, logLevel: 'silent',
+        build: { write: false, minify: true, modulePreload: false, rollupOptions: { input: join(dir, 'browser.ts'), output: { format: 'iife' } } },
+      })) as { output: { type: string; code?: string; moduleIds?: string[] }[] } | { output: { type: string; code?: string }[] }[];
+      const chunks = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output).filter((o) => o.type === 'chunk');
+      expect(chunks).toHaveLength(1);
+      return chunks[0].code as string;
+    },
+  };
+
+  it.each(Object.keys(bundlers))('%s bundles it for browsers with no node: import, and the bundle calls the server', async (bundler) => {
+    const code = await bundlers[bundler]();
     expect(code).not.toMatch(/["']node:/);
-    expect(Object.keys(out.metafile.inputs).filter((f) => !f.startsWith('node_modules/saasignal/dist/') && f !== 'browser.ts')).toEqual([]);
     const value = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the bundle did not answer')), 10_000);
       const browserGlobals = { fetch, Headers, Request, Response, AbortController, AbortSignal, TextDecoder, URL, crypto, setTimeout, clearTimeout, console, Promise };

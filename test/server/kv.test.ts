@@ -189,7 +189,7 @@ describe('increment', () => {
   it('answers 409 rather than store a number that is not finite', async () => {
     const key = fresh();
     await kv().put(key, { value: 1.7e308 });
-    expectError(await kv().incr(key, { delta: 1.7e308 }), 409, 'NOT_A_NUMBER');
+    expectError(await kv().incr(key, { delta: 1.7e308 }), 409, 'NOT_A_SAFE_INTEGER');
     expect((await kv().get(key)).body.value).toBe(1.7e308);
     // JSON admits 1e400, which parses to Infinity: not a number to the validator.
     const raw = await request(app.app).post(`${path(key)}/increment`).set(bearer(a.live)).type('json').send('{"delta":1e400}');

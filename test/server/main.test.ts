@@ -102,7 +102,8 @@ it('starts with no configuration, keeps its data in ./data across a graceful res
 }, 120_000);
 
 it('serves the docs site at /docs once built', async () => {
-  const server = await start(dir);
+  // A folder of its own: a server left over by a failed test above would hold ./data's lock.
+  const server = await start(mkdtempSync(join(dir, 'docs-')));
   try {
     let res: Response | undefined;
     for (const until = Date.now() + 90_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {

@@ -41,6 +41,7 @@ describe('create', () => {
       created_at: expect.any(String),
       last_used_at: null,
       expires_at: null,
+      created_by: owner.userId,
       secret: expect.stringMatching(/^sk_live_[0-9A-Za-z]{43}$/),
     });
     const row = await t.db.kysely.selectFrom('api_token').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();

@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../server/db/index.ts';
+import { openSqliteConnection } from '../../server/db/sqlite-driver.ts';
 import { createInfra } from '../../server/infra/index.ts';
 import { infraApp, listenOn } from './support/infra-harness.ts';
 import { createTestDatabase, storeKind } from './support/stores.ts';
@@ -151,9 +151,11 @@ if (kind === 'sqlite') {
       const db = await openDb({ url: file });
       const infra = await createInfra({ db });
       const app = infraApp(infra, `proj_faults${run}`);
-      const other = new Database(file);
+      // A second connection, through the same driver as the server's.
+      const other = await openSqliteConnection(file);
+      let inTransaction = false;
       cleanups.push(async () => {
-        if (other.inTransaction) other.exec('rollback');
+        if (inTransaction) other.exec('rollback');
         other.close();
         await infra.close();
         await db.close();
@@ -162,10 +164,12 @@ if (kind === 'sqlite') {
 
       expect((await request(app).put('/infra/kv/before').send({ value: 'kept' })).status).toBe(200);
       other.exec('begin immediate');
+      inTransaction = true;
       expectUnavailable(await request(app).put('/infra/kv/during').send({ value: 1 }));
       // Readers are not blocked by a writer in WAL mode.
       expect((await request(app).get('/infra/kv/before')).status).toBe(200);
       other.exec('rollback');
+      inTransaction = false;
       expect((await request(app).put('/infra/kv/during').send({ value: 1 })).status).toBe(200);
     }, 30_000);
   });

@@ -158,8 +158,8 @@ describe.each(backends)('$name', (backend: Backend) => {
       ['binary fractions exactly as JavaScript adds them', 0.1, 0.2, 0.1 + 0.2],
       ['a decrement to zero (never -0)', 3, -3, 0],
       ['-0 plus -0', -0, -0, 0],
-      ['large magnitudes', 1e300, 1e300, 2e300],
-      ['past 2^53', 2 ** 53, 1, 2 ** 53 + 1],
+      ['up to 2^53 - 1 exactly', 2 ** 53 - 2, 1, 2 ** 53 - 1],
+      ['down to -(2^53 - 1) exactly', -(2 ** 53) + 2, -1, -(2 ** 53) + 1],
       ['tiny numbers', 5e-324, 5e-324, 1e-323],
     ])('adds %s', async (_name, start, delta, want) => {
       const ns = freshNamespace();
@@ -188,7 +188,13 @@ describe.each(backends)('$name', (backend: Backend) => {
     it.each([
       [Number.MAX_VALUE, Number.MAX_VALUE],
       [-Number.MAX_VALUE, -1e308],
-    ])('refuses a sum that is not finite (%d + %d) and leaves the value', async (start, delta) => {
+      // Past 2^53 integers are not exact (2^53 + 1 == 2^53): the increment would be lost silently.
+      [2 ** 53 - 1, 1],
+      [-(2 ** 53) + 1, -1],
+      [2 ** 53 - 1, 2],
+      [1e300, 1],
+      [0.5, 2 ** 53],
+    ])('refuses a sum outside ±(2^53 - 1) (%d + %d) and leaves the value', async (start, delta) => {
       const ns = freshNamespace();
       await store.set(ns, 'n', start);
       expect(await store.increment(ns, 'n', delta)).toEqual({ status: 'overflow' });

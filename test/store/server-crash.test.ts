@@ -1,9 +1,10 @@
 /**
- * Two real server processes on the same data, one SIGKILLed while both take KV writes and
- * increments of a shared counter: `store:sqlite` shares one SQLite file between the two
- * processes, `store:postgres+redis` shares PostgreSQL (a database of its own) and Redis. After the
- * killed one restarts, every acknowledged write is there, and the counter (incremented through
- * both) holds every acknowledged increment and no more than were sent.
+ * Real server processes SIGKILLed while taking KV writes and increments of a shared counter.
+ * `store:postgres+redis`: two processes share PostgreSQL (a database of its own) and Redis, one
+ * is killed. `store:sqlite`: one process (a second server on the same SQLite file is refused, see
+ * server/startup/data-lock.ts), killed, and the lock it held is free again at once. After the
+ * killed one restarts, every acknowledged write is there, and the counter holds every
+ * acknowledged increment and no more than were sent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,29 +34,29 @@ async function storageEnv(): Promise<Record<string, string>> {
   return { DATABASE_URL: url, REDIS_URL: redis };
 }
 
-it(`keeps every acknowledged write when one of two processes is killed (${kind})`, async () => {
+it(`keeps every acknowledged write when a server process is killed (${kind})`, async () => {
   const env = { ...process.env, ...(await storageEnv()), SAASIGNAL_RATE_LIMIT: '1000000' };
   // One after the other: two processes migrating a new SQLite file at the same instant race
   // (Kysely takes no lock on SQLite); that is a start-up matter, not what this test is about.
   const one = await startServer(env);
   running.push(one);
-  const two = await startServer(env);
-  running.push(two);
+  const two = kind === 'sqlite' ? undefined : await startServer(env);
+  if (two) running.push(two);
   const { token, orgId, projectId, session } = await projectToken(one.base);
-  const { result, restarted } = await crashDuringWrites([one, two], token, async () => {
+  const { result, restarted } = await crashDuringWrites(two ? [one, two] : [one], token, async () => {
     const again = await startServer(env);
     running.push(again);
     return again;
   });
   expect(one.child.signalCode).toBe('SIGKILL');
-  expect(two.child.exitCode).toBeNull();
+  if (two) expect(two.child.exitCode).toBeNull();
   expect(result.acknowledged.size).toBeGreaterThanOrEqual(400);
   expect(result.lost).toEqual([]);
   expect(result.counter).toBeGreaterThanOrEqual(result.increments.acknowledged);
   expect(result.counter).toBeLessThanOrEqual(result.increments.attempted);
 
   // The survivor answers the same, and deleting the project clears the keys (Redis is shared).
-  const fromTwo = await fetch(`${two.base}/infra/kv/crash%3Acounter`, { headers: { Authorization: `Bearer ${token}` } });
+  const fromTwo = await fetch(`${(two ?? restarted).base}/infra/kv/crash%3Acounter`, { headers: { Authorization: `Bearer ${token}` } });
   expect(await fromTwo.json()).toMatchObject({ value: result.counter });
   const deleted = await fetch(`${restarted.base}/core/organizations/${orgId}/projects/${projectId}`, {
     method: 'DELETE',

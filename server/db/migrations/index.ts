@@ -5,9 +5,11 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { accountSecurityMigration } from './account-security.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
+import { tokenLineageMigration } from './token-lineage.ts';
 import { usageMigration } from './usage.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -15,6 +17,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0001_platform': platformMigration(dialect),
     '0002_kv': kvMigration(dialect),
     '0003_idempotency': idempotencyMigration(),
+    '0004_account_security': accountSecurityMigration(),
     '0005_usage': usageMigration(),
+    '0006_token_lineage': tokenLineageMigration(),
   };
 }

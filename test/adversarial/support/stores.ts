@@ -1,0 +1,87 @@
+/**
+ * Runs a suite against both stores a server can run on: embedded SQLite (in memory), and
+ * PostgreSQL + Redis (a schema and a Redis key prefix of its own per app, dropped afterwards).
+ * Each app is the real one with response validation on (test/server/support/platform.ts).
+ *
+ * @example
+ * describe.each(STORES)('$name', (store) => {
+ *   let t: TestApp;
+ *   beforeAll(async () => { t = await store.open({ includedMicrotokens: 1e9 }); });
+ *   afterAll(() => store.closeAll());
+ * });
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { AppOptions } from '../../../server/app.ts';
+import { openApp, type TestApp } from '../../server/support/platform.ts';
+
+const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Store {
+  name: 'sqlite' | 'postgres+redis';
+  /** A new app on this store (its own database); closed by {@link Store.closeAll}. */
+  open(options?: AppOptions): Promise<TestApp>;
+  closeAll(): Promise<void>;
+}
+
+function sqlite(): Store {
+  const opened: TestApp[] = [];
+  return {
+    name: 'sqlite',
+    async open(options = {}) {
+      const t = await openApp({ dbUrl: ':memory:', ...options });
+      opened.push(t);
+      return t;
+    },
+    async closeAll() {
+      for (const t of opened.splice(0)) await t.close();
+    },
+  };
+}
+
+function postgresRedis(): Store {
+  const opened: { t: TestApp; schema: string; prefix: string }[] = [];
+  return {
+    name: 'postgres+redis',
+    async open(options = {}) {
+      const id = randomBytes(4).toString('hex');
+      const schema = `adv_${id}`;
+      const prefix = `adv:${id}:`;
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+      const dbUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const t = await openApp({
+        ...options,
+        dbUrl,
+        redisUrl: REDIS_URL,
+        rateLimit: { ...options.rateLimit, redisPrefix: `${prefix}rl:` },
+        infra: { ...options.infra, redisKeyPrefix: `${prefix}kv:` },
+      });
+      opened.push({ t, schema, prefix });
+      return t;
+    },
+    async closeAll() {
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      const redis = new Redis(REDIS_URL);
+      try {
+        for (const { t, schema, prefix } of opened.splice(0)) {
+          await t.close();
+          await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length > 0) await redis.del(...keys);
+        }
+      } finally {
+        await admin.end();
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** Both stores, for `describe.each(STORES)`. */
+export const STORES: Store[] = [sqlite(), postgresRedis()];
