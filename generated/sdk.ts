@@ -17,6 +17,8 @@ export class InsufficientTokensError extends SaaSignalError {}
 export class ForbiddenError extends SaaSignalError {}
 /** 404: No such object, or it belongs to another organization or project. */
 export class NotFoundError extends SaaSignalError {}
+/** 405: The path exists but does not take this method; `Allow` lists the methods it takes. */
+export class MethodNotAllowedError extends SaaSignalError {}
 /** 409: The request conflicts with the current state (existing key, taken slug, non-numeric value…). */
 export class ConflictError extends SaaSignalError {}
 /** 413: The body or a value is larger than allowed (values: 256 KB serialized). */
@@ -27,6 +29,8 @@ export class UnsupportedMediaTypeError extends SaaSignalError {}
 export class UnprocessableContentError extends SaaSignalError {}
 /** 429: Too many requests for this credential; wait `Retry-After` seconds. */
 export class RateLimitedError extends SaaSignalError {}
+/** 500: An unexpected failure on our side; quote the `request_id` if you report it. */
+export class InternalError extends SaaSignalError {}
 /** 503: A storage service is unreachable; retry shortly. */
 export class ServiceUnavailableError extends SaaSignalError {}
 
@@ -36,11 +40,13 @@ const ERROR_CLASSES: ApiDefinition['errors'] = {
   402: InsufficientTokensError,
   403: ForbiddenError,
   404: NotFoundError,
+  405: MethodNotAllowedError,
   409: ConflictError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
   422: UnprocessableContentError,
   429: RateLimitedError,
+  500: InternalError,
   503: ServiceUnavailableError,
 };
 
@@ -119,7 +125,7 @@ export interface SaaSignalApi {
       /** Update an organization: `PATCH /core/organizations/{org_id}`. */
       update(org_id: Path<paths["/core/organizations/{org_id}"]["patch"]>["org_id"], body?: Body<paths["/core/organizations/{org_id}"]["patch"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}"]["patch"]>>;
       /** Delete an organization: `DELETE /core/organizations/{org_id}`. */
-      delete(org_id: Path<paths["/core/organizations/{org_id}"]["delete"]>["org_id"], body?: Body<paths["/core/organizations/{org_id}"]["delete"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}"]["delete"]>>;
+      delete(org_id: Path<paths["/core/organizations/{org_id}"]["delete"]>["org_id"], body: Body<paths["/core/organizations/{org_id}"]["delete"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}"]["delete"]>>;
       /** List members: `GET /core/organizations/{org_id}/members`. */
       listMembers(org_id: Path<paths["/core/organizations/{org_id}/members"]["get"]>["org_id"], query?: Query<paths["/core/organizations/{org_id}/members"]["get"]>, options?: RequestOptions): PagePromise<Ok<paths["/core/organizations/{org_id}/members"]["get"]>, Ok<paths["/core/organizations/{org_id}/members"]["get"]>["members"][number]>;
       /** Invite a member: `POST /core/organizations/{org_id}/members/invite`. */

@@ -131,7 +131,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).
+         * @description Permanently delete an organization with its projects, tokens, members and data. The body is required: `confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 `INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).
          *
          *     **Required scope:** `*`.
          */
@@ -766,6 +766,31 @@ export interface components {
          */
         InvitationId: string;
         /**
+         * @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example org_01JNXS8QZ3M2V7K4T9R5W6Y8AB
+         */
+        OrgIdRef: string;
+        /**
+         * @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example proj_01JNXS9B2C3D4E5F6G7H8J9KMN
+         */
+        ProjectIdRef: string;
+        /**
+         * @description Token ID (`tok_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example tok_01JNXSA1B2C3D4E5F6G7H8J9KM
+         */
+        TokenIdRef: string;
+        /**
+         * @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example usr_01JNXSB1C2D3E4F5G6H7J8K9MN
+         */
+        UserIdRef: string;
+        /**
+         * @description Invitation ID (`inv_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400.
+         * @example inv_01JNXSC1D2E3F4G5H6J7K8M9NP
+         */
+        InvitationIdRef: string;
+        /**
          * @description Opaque pagination cursor from a previous `next_cursor`.
          * @example eyJrIjoic2Vzc2lvbjp1XzEyMyJ9
          */
@@ -776,7 +801,7 @@ export interface components {
          *       "error": {
          *         "code": "NOT_FOUND",
          *         "message": "No key named session:u_123 in this project.",
-         *         "docs": "/docs#section/Errors/NOT_FOUND",
+         *         "docs": "http://localhost:3000/docs#section/Errors/NOT_FOUND",
          *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
          *       }
          *     }
@@ -790,7 +815,11 @@ export interface components {
                 code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
-                /** @example /docs#section/Errors/NOT_FOUND */
+                /**
+                 * Format: uri
+                 * @description Where the docs explain the code: an absolute URL on the server's own origin (`SAASIGNAL_BASE_URL`).
+                 * @example http://localhost:3000/docs#section/Errors/NOT_FOUND
+                 */
                 docs: string;
                 /** @example req_01JNXSD1E2F3G4H5J6K7M8N9PQ */
                 request_id: string;
@@ -1061,7 +1090,7 @@ export interface components {
             email: components["schemas"]["Email"] & unknown;
             /** @description Permission scopes to grant (e.g. `["kv:read", "kv:write"]`). Default none. */
             scopes?: components["schemas"]["Scope"][];
-            project_id?: components["schemas"]["ProjectId"] & unknown;
+            project_id?: components["schemas"]["ProjectIdRef"] & unknown;
         };
         /**
          * @example {
@@ -1341,9 +1370,9 @@ export interface components {
              * @example Production Key
              */
             name: string;
-            /** @description Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. */
+            /** @description Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 `INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant. */
             scopes: components["schemas"]["Scope"][];
-            project_id?: components["schemas"]["ProjectId"] & unknown;
+            project_id?: components["schemas"]["ProjectIdRef"] & unknown;
             expires_at?: components["schemas"]["IsoDateTime"] & unknown;
             mode?: components["schemas"]["TokenMode"] & unknown;
         };
@@ -1380,7 +1409,10 @@ export interface components {
          *     }
          */
         BrowserToken: {
-            /** @example bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln */
+            /**
+             * @description The browser token: `bt_` followed by a signed JWT (three base64url parts).
+             * @example bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln
+             */
             token: string;
             expires_at: components["schemas"]["Timestamp"];
             /** @example 900 */
@@ -1743,7 +1775,7 @@ export interface components {
          *     }
          */
         BatchRequest: {
-            /** @description Operations, run in order (max 100). */
+            /** @description Operations, run in order (max 100). An empty list is a free no-op (200 with `results: []`, 0 μt, even on a spent balance); it needs `kv:read`. */
             ops: components["schemas"]["BatchOp"][];
         };
         /**
@@ -1832,31 +1864,12 @@ export interface components {
             data?: unknown;
         };
         /**
-         * @example {
-         *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
-         *       "channel": "my-channel",
-         *       "event": "ping",
-         *       "delivered": 1,
-         *       "published_at": "2026-03-10T13:15:00.000Z"
-         *     }
+         * @description Event ID (`evt_` followed by a ULID), also sent as the SSE `id:` field.
+         * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
          */
-        PublishResult: {
-            /**
-             * @description The event id (the SSE `id:` field).
-             * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
-             */
-            id: string;
-            channel: components["schemas"]["ChannelName"];
-            /** @example ping */
-            event: string;
-            /**
-             * @description Subscribers connected when it was published.
-             * @example 1
-             */
-            delivered: number;
-            published_at: components["schemas"]["Timestamp"];
-        };
+        EventId: string;
         /**
+         * @description An event delivered to subscribers: the JSON text of an SSE `data:` line.
          * @example {
          *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
          *       "event": "ping",
@@ -1867,23 +1880,40 @@ export interface components {
          *     }
          */
         ChannelEvent: {
+            id: components["schemas"]["EventId"];
             /**
-             * @description The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).
-             * @example evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
-             */
-            id: string;
-            /**
-             * @description The event name (also the SSE `event:` field).
+             * @description The event name given to publish (also the SSE `event:` field).
              * @example ping
              */
             event: string;
             /**
-             * @description The JSON payload as published (`null` when none was).
+             * @description The JSON payload given to publish (`null` when none was).
              * @example {
              *       "hello": "world"
              *     }
              */
             data: unknown;
+            published_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "id": "evt_01JNXSF1G2H3J4K5M6N7P8Q9RS",
+         *       "channel": "my-channel",
+         *       "event": "ping",
+         *       "delivered": 1,
+         *       "published_at": "2026-03-10T13:15:00.000Z"
+         *     }
+         */
+        PublishResult: {
+            id: components["schemas"]["EventId"];
+            channel: components["schemas"]["ChannelName"];
+            /** @example ping */
+            event: string;
+            /**
+             * @description Subscribers connected when it was published.
+             * @example 1
+             */
+            delivered: number;
             published_at: components["schemas"]["Timestamp"];
         };
         /**
@@ -1909,7 +1939,7 @@ export interface components {
                  *       "error": {
                  *         "code": "INVALID_REQUEST",
                  *         "message": "The request is malformed or breaks a constraint; `details` lists each field.",
-                 *         "docs": "/docs#section/Errors/INVALID_REQUEST",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INVALID_REQUEST",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1929,7 +1959,7 @@ export interface components {
                  *       "error": {
                  *         "code": "UNAUTHORIZED",
                  *         "message": "No credential, or one that is invalid, expired or revoked.",
-                 *         "docs": "/docs#section/Errors/UNAUTHORIZED",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/UNAUTHORIZED",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1949,7 +1979,7 @@ export interface components {
                  *       "error": {
                  *         "code": "INSUFFICIENT_TOKENS",
                  *         "message": "The organization's token balance is spent; top it up.",
-                 *         "docs": "/docs#section/Errors/INSUFFICIENT_TOKENS",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INSUFFICIENT_TOKENS",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1969,7 +1999,7 @@ export interface components {
                  *       "error": {
                  *         "code": "FORBIDDEN",
                  *         "message": "The credential is valid but lacks the scope or the kind this operation needs.",
-                 *         "docs": "/docs#section/Errors/FORBIDDEN",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/FORBIDDEN",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -1989,7 +2019,28 @@ export interface components {
                  *       "error": {
                  *         "code": "NOT_FOUND",
                  *         "message": "No such object, or it belongs to another organization or project.",
-                 *         "docs": "/docs#section/Errors/NOT_FOUND",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/NOT_FOUND",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The path exists but does not take this method; `Allow` lists the methods it takes. */
+        MethodNotAllowed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "METHOD_NOT_ALLOWED",
+                 *         "message": "The path exists but does not take this method; `Allow` lists the methods it takes.",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/METHOD_NOT_ALLOWED",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2009,7 +2060,7 @@ export interface components {
                  *       "error": {
                  *         "code": "CONFLICT",
                  *         "message": "The request conflicts with the current state (existing key, taken slug, non-numeric value…).",
-                 *         "docs": "/docs#section/Errors/CONFLICT",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/CONFLICT",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2029,7 +2080,7 @@ export interface components {
                  *       "error": {
                  *         "code": "PAYLOAD_TOO_LARGE",
                  *         "message": "The body or a value is larger than allowed (values: 256 KB serialized).",
-                 *         "docs": "/docs#section/Errors/PAYLOAD_TOO_LARGE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/PAYLOAD_TOO_LARGE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2049,7 +2100,7 @@ export interface components {
                  *       "error": {
                  *         "code": "UNSUPPORTED_MEDIA_TYPE",
                  *         "message": "The body is not `application/json`.",
-                 *         "docs": "/docs#section/Errors/UNSUPPORTED_MEDIA_TYPE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/UNSUPPORTED_MEDIA_TYPE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2069,7 +2120,7 @@ export interface components {
                  *       "error": {
                  *         "code": "IDEMPOTENCY_KEY_REUSED",
                  *         "message": "The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).",
-                 *         "docs": "/docs#section/Errors/IDEMPOTENCY_KEY_REUSED",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/IDEMPOTENCY_KEY_REUSED",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2081,6 +2132,8 @@ export interface components {
         RateLimited: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
                 "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
@@ -2090,7 +2143,27 @@ export interface components {
                  *       "error": {
                  *         "code": "RATE_LIMITED",
                  *         "message": "Too many requests for this credential; wait `Retry-After` seconds.",
-                 *         "docs": "/docs#section/Errors/RATE_LIMITED",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/RATE_LIMITED",
+                 *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description An unexpected failure on our side; quote the `request_id` if you report it. */
+        InternalError: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "INTERNAL_ERROR",
+                 *         "message": "An unexpected failure on our side; quote the `request_id` if you report it.",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/INTERNAL_ERROR",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2102,6 +2175,7 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -2110,7 +2184,7 @@ export interface components {
                  *       "error": {
                  *         "code": "SERVICE_UNAVAILABLE",
                  *         "message": "A storage service is unreachable; retry shortly.",
-                 *         "docs": "/docs#section/Errors/SERVICE_UNAVAILABLE",
+                 *         "docs": "http://localhost:3000/docs#section/Errors/SERVICE_UNAVAILABLE",
                  *         "request_id": "req_01JNXSD1E2F3G4H5J6K7M8N9PQ"
                  *       }
                  *     }
@@ -2138,6 +2212,8 @@ export interface components {
         RateLimit: string;
         /** @description Seconds to wait before retrying. */
         "Retry-After": number;
+        /** @description The methods the path takes (RFC 9110). */
+        Allow: string;
         /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`: nothing ran and nothing was charged again (`X-Microtokens-Used: 0`). Absent on a first answer. */
         "Idempotent-Replayed": "true";
     };
@@ -2164,6 +2240,8 @@ export interface operations {
                     /** @description The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax). */
                     "Set-Cookie"?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2171,10 +2249,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2197,6 +2277,8 @@ export interface operations {
                     /** @description The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax). */
                     "Set-Cookie"?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2205,9 +2287,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2231,6 +2315,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2240,9 +2326,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2259,6 +2347,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2268,7 +2358,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2290,6 +2382,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2299,7 +2393,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2327,6 +2423,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2336,11 +2434,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2349,8 +2449,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2360,6 +2460,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2370,7 +2472,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2379,12 +2483,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["DeleteOrganizationRequest"];
             };
@@ -2394,6 +2498,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2404,9 +2510,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2415,8 +2523,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2430,6 +2538,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2440,10 +2550,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2457,8 +2569,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2468,6 +2580,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2478,7 +2592,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2493,8 +2609,8 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2509,6 +2625,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2519,11 +2637,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2532,8 +2652,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2543,6 +2663,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2553,7 +2675,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2562,10 +2686,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description User ID (`usr_` followed by a ULID). */
-                user_id: components["schemas"]["UserId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                user_id: components["schemas"]["UserIdRef"];
             };
             cookie?: never;
         };
@@ -2579,6 +2703,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2589,9 +2715,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2600,10 +2728,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description User ID (`usr_` followed by a ULID). */
-                user_id: components["schemas"]["UserId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description User ID (`usr_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                user_id: components["schemas"]["UserIdRef"];
             };
             cookie?: never;
         };
@@ -2613,6 +2741,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,7 +2753,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2645,6 +2777,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2654,7 +2788,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2669,8 +2805,8 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description Invitation ID (`inv_` followed by a ULID). */
-                invitation_id: components["schemas"]["InvitationId"];
+                /** @description Invitation ID (`inv_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                invitation_id: components["schemas"]["InvitationIdRef"];
             };
             cookie?: never;
         };
@@ -2681,6 +2817,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2691,9 +2829,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2718,6 +2858,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,7 +2870,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2750,6 +2894,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2760,7 +2906,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2774,8 +2922,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2785,6 +2933,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,7 +2945,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2810,8 +2962,8 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2826,6 +2978,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2836,11 +2990,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2849,10 +3005,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Project ID (`proj_` followed by a ULID). */
-                project_id: components["schemas"]["ProjectId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                project_id: components["schemas"]["ProjectIdRef"];
             };
             cookie?: never;
         };
@@ -2862,6 +3018,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2872,7 +3030,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2881,10 +3041,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Project ID (`proj_` followed by a ULID). */
-                project_id: components["schemas"]["ProjectId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Project ID (`proj_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                project_id: components["schemas"]["ProjectIdRef"];
             };
             cookie?: never;
         };
@@ -2894,6 +3054,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2904,7 +3066,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2916,12 +3080,12 @@ export interface operations {
                 /** @description Opaque pagination cursor from a previous `next_cursor`. */
                 cursor?: components["schemas"]["Cursor"];
                 /** @description Filter tokens by project. */
-                project_id?: components["schemas"]["ProjectId"] & unknown;
+                project_id?: components["schemas"]["ProjectIdRef"] & unknown;
             };
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2931,6 +3095,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2941,7 +3107,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2956,8 +3124,8 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             cookie?: never;
         };
@@ -2972,6 +3140,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2982,11 +3152,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2995,10 +3167,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
-                /** @description Token ID (`tok_` followed by a ULID). */
-                token_id: components["schemas"]["TokenId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
+                /** @description Token ID (`tok_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                token_id: components["schemas"]["TokenIdRef"];
             };
             cookie?: never;
         };
@@ -3008,6 +3180,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3018,7 +3192,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3046,6 +3222,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,11 +3233,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3088,6 +3268,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3098,17 +3280,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTokenBalance: {
         parameters: {
             query: {
-                /** @description Organization ID (`org_` followed by a ULID). */
-                org_id: components["schemas"]["OrgId"];
+                /** @description Organization ID (`org_` followed by a ULID). One of this kind that names nothing you can see, whatever its form, is a 404; an id of another kind is a 400. */
+                org_id: components["schemas"]["OrgIdRef"];
             };
             header?: never;
             path?: never;
@@ -3120,6 +3304,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,7 +3316,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3153,6 +3341,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3163,7 +3353,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3197,7 +3389,9 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3234,10 +3428,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3271,7 +3467,9 @@ export interface operations {
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3315,18 +3513,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     scanKeys: {
         parameters: {
             query?: {
-                /** @description Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded. */
+                /** @description Key prefix to filter by (max 512 chars). Default: all keys. The query is RFC 3986, not an HTML form: `:` and `/` may be sent unencoded, a raw `+` is a plus sign (a space is `%20`), and `&`, `#` and `%` must be sent as `%26`, `%23` and `%25` (a raw `&` starts another parameter, a raw `#` the fragment, which clients never send; a `%` not followed by two hex digits, or bytes that are not UTF-8, are a 400). `encodeURIComponent` is always right. */
                 prefix?: string;
                 /** @description Opaque scan cursor from a previous `next_cursor` (at most 2731 characters). */
                 cursor?: components["schemas"]["KvCursor"];
@@ -3356,7 +3556,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3397,11 +3599,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3445,11 +3649,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3468,7 +3674,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream. */
+            /**
+             * @description The event stream (`text/event-stream`). Each event is framed as `id: <event id>`, `event: <name>` and one `data:` line holding the event as JSON, described by the `ChannelEvent` schema; comment lines (`: connected`, `: keep-alive`) carry no event. Example:
+             *
+             *     ```
+             *     id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS
+             *     event: ping
+             *     data: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}
+             *     ```
+             */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3478,14 +3692,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["ChannelEvent"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -1,6 +1,7 @@
 /**
  * What changed between two OpenAPI 3.1 documents, from a client's point of view, and which of
- * those changes break a client built against the older one. Offline and dependency-free: the
+ * those changes break a client built against the older one. Offline (fast-check, a dev dependency,
+ * only samples patterns): the
  * kept diff tools either do not read 3.1 offline or are not npm packages (oasdiff is Go).
  *
  * Breaking, as `check:breaking` refuses them without a major version (error answers are not
@@ -17,6 +18,7 @@
  *
  * @module lib/openapi-diff
  */
+import fc from 'fast-check';
 import { type Json, operations, resolve } from './openapi-document.ts';
 
 export interface Change {
@@ -34,6 +36,26 @@ const UPPER_BOUNDS = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'm
 function types(schema: Json): Set<string> {
   if (schema?.type === undefined) return new Set();
   return new Set(Array.isArray(schema.type) ? schema.type : [schema.type]);
+}
+
+/**
+ * Whether every string the old schema accepts is still accepted by the new one, as far as 500
+ * values sampled from the old pattern show (a regex inclusion test is not decidable cheaply; a
+ * counterexample is found at once when one exists in practice). Only used to clear a change the
+ * text comparison would call tightening.
+ */
+function stillAccepted(a: Json, b: Json): boolean {
+  let old: RegExp;
+  let now: RegExp | null;
+  try {
+    old = new RegExp(a.pattern, 'u');
+    now = b.pattern === undefined ? null : new RegExp(b.pattern, 'u');
+  } catch {
+    return false;
+  }
+  const fits = (s: string, schema: Json) => [...s].length >= (schema.minLength ?? 0) && [...s].length <= (schema.maxLength ?? Infinity);
+  const samples = fc.sample(fc.stringMatching(old), { numRuns: 500, seed: 14 }).filter((s) => fits(s, a));
+  return samples.length > 0 && samples.every((s) => fits(s, b) && (now === null || now.test(s)));
 }
 
 class Differ {
@@ -87,11 +109,14 @@ class Differ {
       if (b[k] !== undefined && (a[k] === undefined || b[k] > a[k])) this.add(req, where, `${k} raised to ${b[k]}${a[k] === undefined ? '' : ` (was ${a[k]})`}`);
       else if (a[k] !== undefined && (b[k] === undefined || b[k] < a[k])) this.add(false, where, `${k} lowered${b[k] === undefined ? ' (removed)' : ` to ${b[k]}`}`);
     }
+    // A string the old pattern bounds (an id: `^org_<ULID>$`) may get a wider pattern and a
+    // maxLength that every old value still meets: not a tightening, whatever the text says.
+    const widened = req && a.pattern !== undefined && (b.pattern !== a.pattern || b.maxLength !== a.maxLength) && stillAccepted(a, b);
     for (const k of UPPER_BOUNDS) {
-      if (b[k] !== undefined && (a[k] === undefined || b[k] < a[k])) this.add(req, where, `${k} lowered to ${b[k]}${a[k] === undefined ? '' : ` (was ${a[k]})`}`);
+      if (b[k] !== undefined && (a[k] === undefined || b[k] < a[k])) this.add(req && !widened, where, `${k} lowered to ${b[k]}${a[k] === undefined ? '' : ` (was ${a[k]})`}${widened ? ' (every old value still fits)' : ''}`);
       else if (a[k] !== undefined && (b[k] === undefined || b[k] > a[k])) this.add(false, where, `${k} raised${b[k] === undefined ? ' (removed)' : ` to ${b[k]}`}`);
     }
-    if (b.pattern !== undefined && b.pattern !== a.pattern) this.add(req, where, a.pattern === undefined ? `now must match ${b.pattern}` : `pattern changed to ${b.pattern}`);
+    if (b.pattern !== undefined && b.pattern !== a.pattern) this.add(req && !widened, where, a.pattern === undefined ? `now must match ${b.pattern}` : `pattern changed to ${b.pattern}${widened ? ' (every old value, sampled, still matches)' : ''}`);
     else if (a.pattern !== undefined && b.pattern === undefined) this.add(false, where, 'pattern removed');
     if (b.format !== undefined && b.format !== a.format) this.add(req, where, `format ${b.format}`);
 

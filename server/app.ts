@@ -1,7 +1,8 @@
 /**
  * The Express app factory. Every request goes through the same pipeline:
  *
- *   request id -> security headers (helmet) -> CORS -> Content-Type normalised -> JSON body (1 MB, ≤ 512 levels deep) -> OpenAPI validation
+ *   request id -> security headers (helmet) -> well-formed URL -> CORS -> Content-Type normalised -> JSON body
+ *   (1 MB, ≤ 512 levels deep, well-formed Unicode) -> OpenAPI validation
  *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
  *      -> authentication -> rate limit -> authorization -> idempotency key -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
@@ -35,6 +36,8 @@ import { trustedOrigins } from './http/origins.ts';
 import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security-headers.ts';
 import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
+import { parseQuery } from './http/url-encoding.ts';
+import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import type { Logger as PinoLogger } from 'pino';
@@ -66,6 +69,8 @@ export interface AppOptions {
   passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl'>;
+  /** Origins given credentialed CORS (default: `SAASIGNAL_TRUSTED_ORIGINS` and the server's own, see http/origins.ts). */
+  trustedOrigins?: string[];
   /** The built docs site to serve at `/docs` (see docs-site/index.ts). */
   docsDir?: string;
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
@@ -142,9 +147,11 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     const app = express();
     app.disable('x-powered-by');
+    // The query as the document serializes it (RFC 3986: `+` is a plus sign), see http/url-encoding.ts.
+    app.set('query parser', parseQuery);
     app.use(requestId);
     if (options.requestLogger) app.use(requestLog(options.requestLogger));
-    app.use(securityHeaders(), cors);
+    app.use(securityHeaders(), wellFormedUrl, cors(options.trustedOrigins ?? trustedOrigins()));
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -154,7 +161,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
-    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth);
+    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth, wellFormedBody);
     speedUpValidator();
     app.use(
       OpenApiValidator.middleware({

@@ -4,6 +4,7 @@
  *
  * @module server/errors
  */
+import { baseUrl } from './http/origins.ts';
 import { type ErrorCode, statusByCode } from './spec.ts';
 
 export interface ErrorDetail {
@@ -26,7 +27,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Where the docs explain a code. */
+/** Where the docs explain a code: an absolute URL on this server, so it still works when copied out of a log. */
 export function docsUrl(code: ErrorCode): string {
-  return `/docs#section/Errors/${code}`;
+  return `${baseUrl()}/docs#section/Errors/${code}`;
 }

@@ -3,7 +3,9 @@
  *
  * @module spec/billing
  */
-import { errors, ok, OrgId } from './common.ts';
+import {
+  errors, ok, OrgId, OrgIdRef,
+} from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const Tokens = (description: string, example: number) => z.number().min(0).openapi({ description, example });
@@ -29,7 +31,7 @@ defineOperation({
   description: 'The remaining token balance of an organization. 1 token = 1,000,000 microtokens (μt).',
   credentials: ['session', 'apiKey'],
   scope: 'billing:read',
-  request: { query: z.object({ org_id: OrgId }) },
+  request: { query: z.object({ org_id: OrgIdRef }) },
   responses: { 200: ok(TokenBalance, 'The balance.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.billing.tokenBalance', args: ['query:org_id'] },
 });

@@ -16,42 +16,59 @@ export const ChannelName = registry.register(
     .openapi({ description: 'Channel name: letters, digits, `_`, `-`, `:` and single dots between them (1–128 chars).', example: 'my-channel' }),
 );
 
+const EventName = z.string().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/);
+
 export const PublishRequest = registry.register(
   'PublishRequest',
   z
     .strictObject({
-      event: z.string().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/).openapi({ description: 'Event name, sent as the SSE `event:` field.', example: 'ping' }),
+      event: EventName.openapi({ description: 'Event name, sent as the SSE `event:` field.', example: 'ping' }),
       data: z.any().openapi({ description: 'Any JSON payload (max 64 KB serialized). Default `null`.', example: { hello: 'world' } }),
     })
     .openapi({ example: { event: 'ping', data: { hello: 'world' } } }),
+);
+
+export const EventId = registry.register(
+  'EventId',
+  z
+    .string()
+    .max(64)
+    .regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/)
+    .openapi({ description: 'Event ID (`evt_` followed by a ULID), also sent as the SSE `id:` field.', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
+);
+
+/**
+ * One event of a channel, as a subscriber receives it: the JSON of each SSE `data:` line. Named,
+ * so that generated clients type their events (the stream's `itemSchema` points here).
+ */
+export const ChannelEvent = registry.register(
+  'ChannelEvent',
+  z
+    .object({
+      id: EventId,
+      event: EventName.openapi({ description: 'The event name given to publish (also the SSE `event:` field).', example: 'ping' }),
+      data: z.any().nonoptional().openapi({ description: 'The JSON payload given to publish (`null` when none was).', example: { hello: 'world' } }),
+      published_at: Timestamp,
+    })
+    .openapi({
+      description: 'An event delivered to subscribers: the JSON text of an SSE `data:` line.',
+      example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', event: 'ping', data: { hello: 'world' }, published_at: '2026-03-10T13:15:00.000Z' },
+    }),
 );
 
 export const PublishResult = registry.register(
   'PublishResult',
   z
     .object({
-      id: z.string().openapi({ description: 'The event id (the SSE `id:` field).', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
+      id: EventId,
       channel: ChannelName,
-      event: z.string().openapi({ example: 'ping' }),
+      event: EventName.openapi({ example: 'ping' }),
       delivered: z.number().int().min(0).openapi({ description: 'Subscribers connected when it was published.', example: 1 }),
       published_at: Timestamp,
     })
     .openapi({
       example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', channel: 'my-channel', event: 'ping', delivered: 1, published_at: '2026-03-10T13:15:00.000Z' },
     }),
-);
-
-/** One event as a subscriber receives it: the JSON of each SSE `data:` line. */
-export const ChannelEvent = registry.register(
-  'ChannelEvent',
-  z
-    .object({
-      id: z.string().openapi({ description: 'The event id (also the SSE `id:` field; send it back as `Last-Event-ID` to resume).', example: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS' }),
-      event: z.string().openapi({ description: 'The event name (also the SSE `event:` field).', example: 'ping' }),
-      data: z.any().nonoptional().openapi({ description: 'The JSON payload as published (`null` when none was).', example: { hello: 'world' } }),
-      published_at: Timestamp,
-    })
-    .openapi({ example: { id: 'evt_01JNXSF1G2H3J4K5M6N7P8Q9RS', event: 'ping', data: { hello: 'world' }, published_at: '2026-03-10T13:15:00.000Z' } }),
 );
 
 const channelPath = z.object({ channel: ChannelName });
@@ -91,18 +108,20 @@ defineOperation({
   },
   responses: {
     200: {
-      description: 'The event stream.',
+      description:
+        'The event stream (`text/event-stream`). Each event is framed as `id: <event id>`, `event: <name>` and one ' +
+        '`data:` line holding the event as JSON, described by the `ChannelEvent` schema; comment lines (`: connected`, ' +
+        '`: keep-alive`) carry no event. Example:\n\n```\nid: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\n' +
+        'data: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n```',
       headers: meteredHeaders,
       content: {
+        // For `text/event-stream`, the schema is that of one event: the JSON of each `data:` line.
+        // This is how OpenAPI 3.1 generators type SSE (hey-api, Speakeasy); OpenAPI 3.2 names it
+        // `itemSchema`, which 3.1 validators refuse. The framing is in the description.
         'text/event-stream': {
-          schema: z.string().openapi({
-            description: 'Server-sent events; the `data:` line of each is a `ChannelEvent` as JSON.',
-            example: 'id: evt_01JNXSF1G2H3J4K5M6N7P8Q9RS\nevent: ping\ndata: {"id":"evt_01JNXSF1G2H3J4K5M6N7P8Q9RS","event":"ping","data":{"hello":"world"},"published_at":"2026-03-10T13:15:00.000Z"}\n\n',
-            // OpenAPI 3.1 cannot describe an event stream's items (3.2's `itemSchema` can): JSON
-            // Schema's `contentSchema` carries the schema of each event, so that generated clients
-            // (and the SDK generator) type the events. It validates nothing on the string itself.
-            contentSchema: { $ref: '#/components/schemas/ChannelEvent' },
-          } as never),
+          schema: {
+            $ref: '#/components/schemas/ChannelEvent',
+          },
         },
       },
     },

@@ -128,6 +128,33 @@ export const UserId = id('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
 export const InvitationId = id('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
 
 /**
+ * An id as a client sends it (path, query, body): the right prefix and up to 64 letters or digits.
+ * Ids the API makes are always `<prefix>_<ULID>` (the components above, in answers); an id of the
+ * right kind in another form (`org_123`, copied from an example) names nothing, so it is a 404
+ * like any unknown id, while an id of another kind (`proj_…` where `org_…` belongs) stays a 400.
+ */
+function idRef(name: string, prefix: string, example: string, what: string) {
+  return registry.register(
+    `${name}Ref`,
+    z
+      .string()
+      .max(prefix.length + 65)
+      .regex(new RegExp(`^${prefix}_[0-9A-Za-z]{1,64}$`))
+      .openapi({
+        description:
+          `${what} ID (\`${prefix}_\` followed by a ULID). One of this kind that names nothing you can see, ` +
+          `whatever its form, is a 404; an id of another kind is a 400.`,
+        example: `${prefix}_${example}`,
+      }),
+  );
+}
+export const OrgIdRef = idRef('OrgId', 'org', '01JNXS8QZ3M2V7K4T9R5W6Y8AB', 'Organization');
+export const ProjectIdRef = idRef('ProjectId', 'proj', '01JNXS9B2C3D4E5F6G7H8J9KMN', 'Project');
+export const TokenIdRef = idRef('TokenId', 'tok', '01JNXSA1B2C3D4E5F6G7H8J9KM', 'Token');
+export const UserIdRef = idRef('UserId', 'usr', '01JNXSB1C2D3E4F5G6H7J8K9MN', 'User');
+export const InvitationIdRef = idRef('InvitationId', 'inv', '01JNXSC1D2E3F4G5H6J7K8M9NP', 'Invitation');
+
+/**
  * Names people give (organizations, projects, tokens, users): no control characters (C0, DEL, C1).
  * They end up in logs, terminals and CSV exports, and PostgreSQL refuses NUL in text outright.
  */
@@ -198,7 +225,10 @@ export const ErrorEnvelope = registry.register(
       error: z.object({
         code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
         message: z.string().openapi({ example: 'No key named session:u_123 in this project.' }),
-        docs: z.string().openapi({ example: '/docs#section/Errors/NOT_FOUND' }),
+        docs: z.url().max(2048).openapi({
+          description: "Where the docs explain the code: an absolute URL on the server's own origin (`SAASIGNAL_BASE_URL`).",
+          example: 'http://localhost:3000/docs#section/Errors/NOT_FOUND',
+        }),
         request_id: z.string().openapi({ example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' }),
         details: z
           .array(
@@ -219,7 +249,7 @@ export const ErrorEnvelope = registry.register(
         error: {
           code: 'NOT_FOUND',
           message: 'No key named session:u_123 in this project.',
-          docs: '/docs#section/Errors/NOT_FOUND',
+          docs: 'http://localhost:3000/docs#section/Errors/NOT_FOUND',
           request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ',
         },
       },
@@ -245,16 +275,28 @@ registry.registerComponent('headers', 'RateLimit', {
 });
 registry.registerComponent('headers', 'Retry-After', {
   description: 'Seconds to wait before retrying.',
-  schema: { type: 'integer' as const, example: 30 },
+  schema: { type: 'integer' as const, minimum: 0, maximum: 86400, example: 30 } as never,
+});
+registry.registerComponent('headers', 'Allow', {
+  description: 'The methods the path takes (RFC 9110).',
+  schema: { type: 'string' as const, example: 'GET, PUT, DELETE' },
 });
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 export const baseHeaders: Headers = { 'X-Request-Id': ref('X-Request-Id') };
+/** Every operation is rate limited; `defineOperation` adds these to each success and to the 429. */
+export const rateLimitHeaders: Headers = { 'RateLimit-Policy': ref('RateLimit-Policy'), RateLimit: ref('RateLimit') };
 export const meteredHeaders: Headers = {
   ...baseHeaders,
   'X-Microtokens-Used': ref('X-Microtokens-Used'),
-  'RateLimit-Policy': ref('RateLimit-Policy'),
-  RateLimit: ref('RateLimit'),
+  ...rateLimitHeaders,
+};
+
+/** Extra headers of a shared error response. */
+const ERROR_HEADERS: Record<number, Headers> = {
+  405: { Allow: ref('Allow') },
+  429: { ...rateLimitHeaders, 'Retry-After': ref('Retry-After') },
+  503: { 'Retry-After': ref('Retry-After') },
 };
 
 // ---- shared error responses ----------------------------------------------------------------
@@ -264,11 +306,13 @@ const ERROR_RESPONSES = {
   402: ['InsufficientTokens', "The organization's token balance is spent; top it up."],
   403: ['Forbidden', 'The credential is valid but lacks the scope or the kind this operation needs.'],
   404: ['NotFound', 'No such object, or it belongs to another organization or project.'],
+  405: ['MethodNotAllowed', 'The path exists but does not take this method; `Allow` lists the methods it takes.'],
   409: ['Conflict', 'The request conflicts with the current state (existing key, taken slug, non-numeric value…).'],
   413: ['PayloadTooLarge', 'The body or a value is larger than allowed (values: 256 KB serialized).'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
   422: ['UnprocessableContent', 'The request is well-formed but cannot be processed as sent (e.g. an idempotency key reused with a different request).'],
   429: ['RateLimited', 'Too many requests for this credential; wait `Retry-After` seconds.'],
+  500: ['InternalError', 'An unexpected failure on our side; quote the `request_id` if you report it.'],
   503: ['ServiceUnavailable', 'A storage service is unreachable; retry shortly.'],
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -278,12 +322,12 @@ for (const [status, [name, description]] of Object.entries(ERROR_RESPONSES)) {
   const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => String(ERROR_CODES[c]) === status);
   registry.registerComponent('responses', name, {
     description,
-    headers: status === '429' ? { ...baseHeaders, 'Retry-After': ref('Retry-After') } : baseHeaders,
+    headers: { ...baseHeaders, ...ERROR_HEADERS[Number(status)] },
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/Error' },
         example: {
-          error: { code, message: description, docs: `/docs#section/Errors/${code}`, request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
+          error: { code, message: description, docs: `http://localhost:3000/docs#section/Errors/${code}`, request_id: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
         },
       },
     },

@@ -111,7 +111,7 @@ export const BatchOp = registry.register('BatchOp', z.discriminatedUnion('op', [
 export const BatchRequest = registry.register(
   'BatchRequest',
   z
-    .strictObject({ ops: z.array(BatchOp).min(1).max(100).openapi({ description: 'Operations, run in order (max 100).' }) })
+    .strictObject({ ops: z.array(BatchOp).max(100).openapi({ description: 'Operations, run in order (max 100). An empty list is a free no-op (200 with `results: []`, 0 μt, even on a spent balance); it needs `kv:read`.' }) })
     .openapi({
       example: {
         ops: [
@@ -243,7 +243,11 @@ defineOperation({
         .regex(PREFIX_PATTERN)
         .optional()
         .openapi({
-          description: 'Key prefix to filter by (max 512 chars). Default: all keys. Reserved characters such as `:` and `/` may be sent unencoded.',
+          description:
+            'Key prefix to filter by (max 512 chars). Default: all keys. The query is RFC 3986, not an HTML form: `:` and `/` ' +
+            'may be sent unencoded, a raw `+` is a plus sign (a space is `%20`), and `&`, `#` and `%` must be sent as `%26`, ' +
+            '`%23` and `%25` (a raw `&` starts another parameter, a raw `#` the fragment, which clients never send; a `%` not ' +
+            'followed by two hex digits, or bytes that are not UTF-8, are a 400). `encodeURIComponent` is always right.',
           example: 'session:',
           // `?prefix=session:` is how people type it (curl); without this the validator refuses the `:`.
           // `?prefix=` is the empty prefix the pattern allows (all keys).

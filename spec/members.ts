@@ -4,8 +4,7 @@
  * @module spec/members
  */
 import {
-  orNull,
-  Deleted, Email, errors, InvitationId, jsonBody, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, UserId,
+  Deleted, Email, errors, InvitationId, InvitationIdRef, jsonBody, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, UserId, UserIdRef,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -65,7 +64,7 @@ export const InviteMemberRequest = registry.register(
     .strictObject({
       email: Email.openapi({ description: 'Email address to invite.' }),
       scopes: Scopes.optional().openapi({ description: 'Permission scopes to grant (e.g. `["kv:read", "kv:write"]`). Default none.' }),
-      project_id: ProjectId.optional().openapi({ description: 'Restrict the scopes to one project of the organization.' }),
+      project_id: ProjectIdRef.optional().openapi({ description: 'Restrict the scopes to one project of the organization.' }),
     })
     .openapi({ example: { email: 'alice@acme.com', scopes: ['kv:read', 'kv:write', 'channels:publish'] } }),
 );
@@ -125,8 +124,8 @@ export const UpdateMemberScopesRequest = registry.register(
     .openapi({ example: { scopes: ['kv:read', 'channels:subscribe'] } }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
-const memberPath = z.object({ org_id: OrgId, user_id: UserId });
+const orgPath = z.object({ org_id: OrgIdRef });
+const memberPath = z.object({ org_id: OrgIdRef, user_id: UserIdRef });
 const tags = ['Members'];
 
 defineOperation({
@@ -224,7 +223,7 @@ defineOperation({
   description: "Join the organization with the invitation's scopes. Only the invited email can accept; 409 when already a member.",
   credentials: ['session'],
   scope: null,
-  request: { params: z.object({ invitation_id: InvitationId }) },
+  request: { params: z.object({ invitation_id: InvitationIdRef }) },
   responses: { 200: ok(Member, 'You are now a member.'), ...errors(401, 404, 409, 429) },
   sdk: { method: 'core.invitations.accept', args: ['path:invitation_id'] },
 });

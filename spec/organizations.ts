@@ -3,7 +3,9 @@
  *
  * @module spec/organizations
  */
-import { Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, Slug, Timestamp, UserId } from './common.ts';
+import {
+  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PageQuery, Slug, Timestamp, UserId,
+} from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const organizationExample = {
@@ -72,7 +74,7 @@ export const DeleteOrganizationRequest = registry.register(
     .openapi({ example: { confirm_name: 'Acme Corp' } }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
+const orgPath = z.object({ org_id: OrgIdRef });
 const tags = ['Organizations'];
 
 defineOperation({
@@ -138,11 +140,13 @@ defineOperation({
   tags,
   summary: 'Delete an organization',
   description:
-    'Permanently delete an organization with its projects, tokens, members and data. `confirm_name` must equal the ' +
-    "organization's name: another name, or no body at all, is a 400 `CONFIRMATION_MISMATCH`. A test-mode token cannot (403).",
+    'Permanently delete an organization with its projects, tokens, members and data. The body is required: ' +
+    "`confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 " +
+    "`INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler " +
+    "requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).",
   credentials: ['session', 'apiKey'],
   scope: '*',
-  request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest, false) },
+  request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest) },
   responses: { 200: ok(Deleted, 'The organization is gone.'), ...errors(401, 403, 404, 413, 415, 429) },
   sdk: { method: 'core.orgs.delete', args: ['path:org_id', 'body'] },
 });

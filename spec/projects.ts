@@ -3,7 +3,9 @@
  *
  * @module spec/projects
  */
-import { Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Region, REGIONS, Timestamp } from './common.ts';
+import {
+  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PageQuery, ProjectId, ProjectIdRef, Region, REGIONS, Timestamp,
+} from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const projectExample = {
@@ -55,8 +57,8 @@ export const CreateProjectRequest = registry.register(
     .openapi({ example: { name: 'Production', region: 'enam' } }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
-const projectPath = z.object({ org_id: OrgId, project_id: ProjectId });
+const orgPath = z.object({ org_id: OrgIdRef });
+const projectPath = z.object({ org_id: OrgIdRef, project_id: ProjectIdRef });
 const tags = ['Projects'];
 
 defineOperation({

@@ -77,13 +77,34 @@ function withReplayHeader(responses: RouteConfig['responses']): RouteConfig['res
  * so they are added here rather than remembered per operation. Names: spec/common.ts responses.
  */
 function impliedErrors(def: OperationDef): Record<string, { $ref: string }> {
-  const statuses: [number, string][] = [[429, 'RateLimited']];
+  // 405 (a method the path does not take) and 500 can answer any request: typed error unions
+  // should include them.
+  const statuses: [number, string][] = [[405, 'MethodNotAllowed'], [429, 'RateLimited'], [500, 'InternalError']];
   if (def.credentials?.length) statuses.push([401, 'Unauthorized'], [403, 'Forbidden']);
   // An idempotency key reused with another request (422) or while its first request runs (409).
   if (isIdempotent(def)) statuses.push([409, 'Conflict'], [422, 'UnprocessableContent']);
   if (def.request?.body) statuses.push([413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']);
   if (def.price !== undefined || def.priceByOp) statuses.push([402, 'InsufficientTokens']);
   return Object.fromEntries(statuses.map(([status, name]) => [String(status), { $ref: `#/components/responses/${name}` }]));
+}
+
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
+};
+
+/**
+ * Every operation passes a rate limiter, which sets `RateLimit` and `RateLimit-Policy` on its
+ * answers: declared on every success here, so that no operation can forget them.
+ */
+function withRateLimitHeaders(responses: RouteConfig['responses']): RouteConfig['responses'] {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) =>
+      /^2\d\d$/.test(status) && !('$ref' in response)
+        ? [status, { ...response, headers: { ...(response.headers as object), ...RATE_LIMIT_HEADERS } }]
+        : [status, response],
+    ),
+  ) as RouteConfig['responses'];
 }
 
 /**
@@ -131,7 +152,7 @@ export function defineOperation(def: OperationDef): void {
   registry.registerPath({
     ...route,
     ...(idempotent ? { parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
-    responses: { ...impliedErrors(def), ...(idempotent ? withReplayHeader(route.responses) : route.responses) },
+    responses: { ...impliedErrors(def), ...withRateLimitHeaders(idempotent ? withReplayHeader(route.responses) : route.responses) },
     description: [description, ...notes].filter(Boolean).join('\n\n'),
     ...(security ? { security } : { security: [] }),
     'x-scope': scope ?? null,

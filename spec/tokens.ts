@@ -4,8 +4,7 @@
  * @module spec/tokens
  */
 import {
-  orNull,
-  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, PageQuery, ProjectId, Scope, Scopes, Timestamp, TokenId, UserId,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef, UserId,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -74,8 +73,13 @@ export const CreateTokenRequest = registry.register(
   z
     .strictObject({
       name: Name.openapi({ description: 'Token display name (1–100 characters, no control characters).', example: 'Production Key' }),
-      scopes: Scopes.min(1).openapi({ description: 'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold.' }),
-      project_id: ProjectId.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
+      scopes: Scopes.openapi({
+        description:
+          'Permission scopes (e.g. `["kv:read", "kv:write"]`); at most the scopes you hold. An empty list is allowed: ' +
+          'such a token authenticates (it is listed, and can be revoked) but every scoped operation refuses it with 403 ' +
+          '`INSUFFICIENT_SCOPE` until it is replaced. It is a placeholder, never a grant.',
+      }),
+      project_id: ProjectIdRef.optional().openapi({ description: 'Bind the token to one project. Without it, an organization token (platform scopes only).' }),
       expires_at: IsoDateTime.optional().openapi({
         description:
           "ISO 8601 expiration date-time; must be in the future. A token minting a token: at most the minting token's own expiry " +
@@ -102,7 +106,11 @@ export const BrowserToken = registry.register(
   'BrowserToken',
   z
     .object({
-      token: z.string().openapi({ example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
+      token: z
+        .string()
+        .max(4096)
+        .regex(/^bt_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+        .openapi({ description: 'The browser token: `bt_` followed by a signed JWT (three base64url parts).', example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
       expires_at: Timestamp,
       ttl: z.number().int().openapi({ example: 900 }),
       scopes: z.array(Scope),
@@ -121,7 +129,7 @@ export const BrowserToken = registry.register(
     }),
 );
 
-const orgPath = z.object({ org_id: OrgId });
+const orgPath = z.object({ org_id: OrgIdRef });
 const tags = ['Tokens'];
 
 defineOperation({
@@ -133,7 +141,7 @@ defineOperation({
   description: 'List the API tokens of an organization, optionally filtered by project. Secrets are never shown again; revoked tokens are not listed.',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:read',
-  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectId.optional().openapi({ description: 'Filter tokens by project.' }) }) },
+  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectIdRef.optional().openapi({ description: 'Filter tokens by project.' }) }) },
   responses: { 200: ok(TokenList, 'A page of tokens.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'] },
 });
@@ -166,7 +174,7 @@ defineOperation({
     'token it minted (and they minted, and so on), gets 401. A test-mode token can revoke test tokens only (403 for a live one).',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:write',
-  request: { params: z.object({ org_id: OrgId, token_id: TokenId }) },
+  request: { params: z.object({ org_id: OrgIdRef, token_id: TokenIdRef }) },
   responses: { 200: ok(Deleted, 'The token is revoked.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.orgs.revokeToken', args: ['path:org_id', 'path:token_id'] },
 });

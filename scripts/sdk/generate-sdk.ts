@@ -18,11 +18,15 @@ interface SdkExt {
 /** Where generated/sdk.ts finds the runtime (bundled into the package by its build). */
 const RUNTIME = '../package/src/runtime/index.ts';
 
-/** The event schema of a stream operation (its schema's `contentSchema`), as a type over `components`. */
+/**
+ * The event schema of a stream operation, as a type over `components`: the stream's schema when
+ * it references a component (the schema of one event, as OpenAPI 3.1 generators read it), or the
+ * `contentSchema` of a string schema.
+ */
 function eventType(doc: Json, op: Json): string | undefined {
   const media = op.responses?.['200']?.content?.['text/event-stream'];
   if (!media) return undefined;
-  const ref: string | undefined = resolve(doc, media.schema)?.contentSchema?.$ref;
+  const ref: string | undefined = media.schema?.$ref ?? resolve(doc, media.schema)?.contentSchema?.$ref;
   if (!ref) return 'unknown';
   resolve(doc, { $ref: ref });
   return `components["schemas"][${JSON.stringify(ref.split('/').pop())}]`;
@@ -30,7 +34,7 @@ function eventType(doc: Json, op: Json): string | undefined {
 
 /** The camel-cased class name of an error response component: `NotFound` -> `NotFoundError`. */
 function errorClassName(component: string) {
-  return `${component}Error`;
+  return component.endsWith('Error') ? component : `${component}Error`;
 }
 
 interface Method {

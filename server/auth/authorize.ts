@@ -42,6 +42,9 @@ export const notFoundProject = () => new ApiError('NOT_FOUND', 'No such project 
 export function requiredScopes(op: OperationInfo, body: unknown): string[] {
   if (op.scopeByOp) {
     const ops = (body as { ops?: { op: string }[] } | undefined)?.ops ?? [];
+    // An empty batch does nothing, but still needs the operation's first (least) scope: a
+    // credential without any KV scope learns nothing about the store, not even that it answers.
+    if (ops.length === 0) return Object.values(op.scopeByOp).slice(0, 1);
     return [...new Set(ops.map((o) => op.scopeByOp![o.op]).filter(Boolean))];
   }
   return op.scope ? [op.scope] : [];

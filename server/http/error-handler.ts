@@ -37,7 +37,7 @@ function fromBodyParser(err: { type?: string; message?: string; charset?: string
 }
 
 /** The validator's request errors. Its 500 (an invalid response) stays unexpected: it is our bug. */
-function fromValidator(err: unknown): ApiError | null {
+function fromValidator(err: unknown, req?: Request): ApiError | null {
   if (err instanceof ValidatorErrors.BadRequest) {
     const details = (err.errors ?? []).map((e) => ({ path: e.path, message: e.message }));
     const summary = details.map((d) => `${d.path} ${d.message}`).join('; ');
@@ -49,15 +49,22 @@ function fromValidator(err: unknown): ApiError | null {
     return new ApiError('METHOD_NOT_ALLOWED', 'This route does not support that method.', allow ? { headers: { Allow: allow } } : {});
   }
   if (err instanceof ValidatorErrors.UnsupportedMediaType) {
+    // No Content-Type left after `contentType` means no body at all: for an operation whose body
+    // is required that is a missing field, not a wrong media type.
+    if (req && req.headers['content-type'] === undefined) {
+      return new ApiError('INVALID_REQUEST', 'This operation needs a JSON body (Content-Type: application/json).', {
+        details: [{ path: '/body', message: 'is required' }],
+      });
+    }
     return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json.');
   }
   if (err instanceof ValidatorErrors.RequestEntityTooLarge) return new ApiError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   return null;
 }
 
-export function toApiError(err: unknown): ApiError | null {
+export function toApiError(err: unknown, req?: Request): ApiError | null {
   if (err instanceof ApiError) return err;
-  const parsed = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) ?? fromValidator(err) : null;
+  const parsed = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) ?? fromValidator(err, req) : null;
   if (parsed) return parsed;
   // Libraries that wrap errors (better-auth) keep the driver's error as `cause`.
   if (isUnavailable(err) || isUnavailable((err as { cause?: unknown } | null)?.cause)) return new ApiError('SERVICE_UNAVAILABLE', 'A storage service is unreachable; retry shortly.', { headers: { 'Retry-After': '1' } });
@@ -84,7 +91,7 @@ export interface ErrorHandlerOptions {
 export function errorHandler({ log = consoleLogger, strict = false }: ErrorHandlerOptions = {}) {
   return (err: unknown, req: Request, res: Response<unknown, Locals>, _next: NextFunction): void => {
     const requestId = res.locals.requestId ?? newId('req');
-    let apiError = toApiError(err);
+    let apiError = toApiError(err, req);
     if (!apiError) {
       log('unexpected error', {
         request_id: requestId,

@@ -26,3 +26,8 @@ export function trustedOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = (env.SAASIGNAL_TRUSTED_ORIGINS ?? '').split(',').filter((s) => s.trim() !== '').map(originOf);
   return [...new Set([own, ...listed].filter((o): o is string => o !== null))];
 }
+
+/** The server's base URL without a trailing slash (`SAASIGNAL_BASE_URL`, default http://localhost:3000): absolute links such as `error.docs`. */
+export function baseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.SAASIGNAL_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}

@@ -5,15 +5,11 @@
  *
  * @module server/infra/pubsub
  */
+import type { Schemas } from '../spec.ts';
 import type { Namespace } from './kv-store.ts';
 
-/** What a subscriber receives: the SSE `data:` payload. */
-export interface ChannelEvent {
-  id: string;
-  event: string;
-  data: unknown;
-  published_at: string;
-}
+/** What a subscriber receives: the SSE `data:` payload, the document's `ChannelEvent`. */
+export type ChannelEvent = Schemas['ChannelEvent'];
 
 export type Listener = (event: ChannelEvent) => void;
 

@@ -58,7 +58,7 @@ describe('guides', () => {
       expect(s.markdown.split('\n\n')[1]?.length ?? 0, s.title).toBeGreaterThan(40);
     }
     // The `docs` links of error responses point at these headings (Redoc also takes this legacy form).
-    expect(doc.components?.schemas?.Error).toMatchObject({ example: { error: { docs: '/docs#section/Errors/NOT_FOUND' } } });
+    expect(doc.components?.schemas?.Error).toMatchObject({ example: { error: { docs: 'http://localhost:3000/docs#section/Errors/NOT_FOUND' } } });
   });
 
   it('refuse an errors guide that misses or invents a code', () => {

@@ -86,7 +86,7 @@ describe('operation pages', () => {
         'per op: `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`',
         'per op: `get` 1 μt, `set` 2 μt, `delete` 1 μt',
         '| `ops` | array of BatchOp | yes |',
-        '1–100 items',
+        'max 100 items',
         '| `ops[].op` |',
         '| `ops[].key` |',
       ],

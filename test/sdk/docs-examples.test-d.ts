@@ -51,7 +51,11 @@ describe('the docs examples compile', () => {
     const org = await ss.core.orgs.create({ name: 'Acme Corp' })
     const org2 = await ss.core.orgs.get('org_01JNXS...')
     await ss.core.orgs.update('org_01JNXS...', { name: 'Acme Inc' })
+    // The seed's call without a confirmation must not compile: the body (`confirm_name`) is
+    // required, so a deletion is always deliberate (see the reference beside this example).
+    // @ts-expect-error confirm_name is required
     await ss.core.orgs.delete('org_01JNXS...')
+    await ss.core.orgs.delete('org_01JNXS...', { confirm_name: 'Acme Corp' })
     const members = await ss.core.orgs.listMembers('org_01JNXS...')
     await ss.core.orgs.invite('org_01JNXS...', {
       email: 'alice@acme.com',

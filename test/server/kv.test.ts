@@ -309,13 +309,19 @@ describe('batch', () => {
   });
 
   it.each<[string, object[]]>([
-    ['no ops', []],
     ['101 ops', Array.from({ length: 101 }, (_, i) => ({ op: 'get', key: `k${i}` }))],
     ['an unknown op', [{ op: 'increment', key: 'k' }]],
     ['a set without value', [{ op: 'set', key: 'k' }]],
     ['a bad key', [{ op: 'get', key: 'a..b' }]],
   ])('answers 400 for %s', async (_name, ops) => {
     expectError(await kv().batch(ops), 400, 'INVALID_REQUEST');
+  });
+
+  it('an empty batch is a free no-op: 200 with no results and 0 μt', async () => {
+    const res = await kv().batch([]);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ results: [] });
+    expect(res.headers['x-microtokens-used']).toBe('0');
   });
 
   it('accepts 100 ops', async () => {

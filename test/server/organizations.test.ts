@@ -135,13 +135,14 @@ describe('get and update', () => {
 
 describe('delete', () => {
   it.each([
-    ['a wrong confirm_name', { confirm_name: 'Something else' }],
-    ['no body at all', undefined],
-  ])('%s is 400 CONFIRMATION_MISMATCH and deletes nothing', async (_name, body) => {
+    ['a wrong confirm_name', { confirm_name: 'Something else' }, 'CONFIRMATION_MISMATCH'],
+    // The document declares the body required: its absence is a missing field.
+    ['no body at all', undefined, 'INVALID_REQUEST'],
+  ])('%s is 400 (%s) and deletes nothing', async (_name, body, code) => {
     const org = await request(t.app).post('/core/organizations').set(as(alice)).send({ name: 'Keep me' });
     const req = request(t.app).delete(`/core/organizations/${org.body.id}`).set(as(alice));
     const res = body === undefined ? await req : await req.send(body);
-    expectError(res, 400, 'CONFIRMATION_MISMATCH');
+    expectError(res, 400, code);
     expect((await request(t.app).get(`/core/organizations/${org.body.id}`).set(as(alice))).status).toBe(200);
   });
 

@@ -71,12 +71,24 @@ describe('create', () => {
     ['an expires_at in the past', { scopes: ['orgs:read'], expires_at: '2020-01-01T00:00:00Z' }, 'INVALID_REQUEST', '/body/expires_at'],
     ['a non-existent date', { scopes: ['orgs:read'], expires_at: '2031-02-29T00:00:00Z' }, 'INVALID_REQUEST', '/body/expires_at'],
     ['an unknown scope', { scopes: ['kv:delete'] }, 'INVALID_REQUEST', '/body/scopes/0'],
-    ['no scopes', { scopes: [] }, 'INVALID_REQUEST', '/body/scopes'],
     ['KV scopes without a project', { scopes: ['kv:read'] }, 'INVALID_REQUEST', '/body/scopes'],
   ])('%s is 400', async (_name, body, code, path) => {
     const res = await post(body);
     expectError(res, 400, code);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path })]);
+  });
+
+  it('a token with no scopes is created, authenticates, is refused every scoped operation (403), is listed and revoked', async () => {
+    const res = await post({ name: 'Placeholder', scopes: [], project_id: projectId });
+    expect(res.status).toBe(201);
+    expect(res.body.scopes).toEqual([]);
+    const secret = res.body.secret as string;
+    expectError(await request(t.app).get('/infra/kv/some-key').set(bearer(secret)), 403, 'INSUFFICIENT_SCOPE');
+    expectError(await request(t.app).get(tokensUrl()).set(bearer(secret)), 403, 'INSUFFICIENT_SCOPE');
+    const listed = await request(t.app).get(tokensUrl()).set(bearer(owner.session));
+    expect(listed.body.tokens.map((tok: { id: string }) => tok.id)).toContain(res.body.id);
+    expect((await request(t.app).delete(`${tokensUrl()}/${res.body.id}`).set(bearer(owner.session))).status).toBe(200);
+    expectError(await request(t.app).get('/infra/kv/some-key').set(bearer(secret)), 401, 'UNAUTHORIZED');
   });
 
   it('normalises an expires_at without seconds', async () => {

@@ -85,7 +85,7 @@ export function expectError(res: Response, status: number, code: string): void {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.headers['x-request-id']).toMatch(REQUEST_ID);
-  expect(res.body.error).toMatchObject({ message: expect.any(String), docs: `/docs#section/Errors/${code}`, request_id: res.headers['x-request-id'] });
+  expect(res.body.error).toMatchObject({ message: expect.any(String), docs: expect.stringMatching(new RegExp(`^https?://[^/]+/docs#section/Errors/${code}$`)), request_id: res.headers['x-request-id'] });
   expect(JSON.stringify(res.body)).not.toMatch(/\s+at .+\(.+:\d+:\d+\)/);
 }
 
