@@ -67,6 +67,8 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "core.orgs.removeMember": {"method":"DELETE","path":"/core/organizations/{org_id}/members/{user_id}","args":["path:org_id","path:user_id"],"pathParams":["org_id","user_id"]},
   "core.invitations.list": {"method":"GET","path":"/core/invitations","args":["query"],"pathParams":[],"page":{"cursor":"cursor","next":"next_cursor","items":"invitations"}},
   "core.invitations.accept": {"method":"POST","path":"/core/invitations/{invitation_id}/accept","args":["path:invitation_id"],"pathParams":["invitation_id"],"idempotent":true},
+  "core.orgs.listInvitations": {"method":"GET","path":"/core/organizations/{org_id}/invitations","args":["path:org_id","query"],"pathParams":["org_id"],"page":{"cursor":"cursor","next":"next_cursor","items":"invitations"}},
+  "core.orgs.revokeInvitation": {"method":"DELETE","path":"/core/organizations/{org_id}/invitations/{invitation_id}","args":["path:org_id","path:invitation_id"],"pathParams":["org_id","invitation_id"]},
   "core.orgs.listProjects": {"method":"GET","path":"/core/organizations/{org_id}/projects","args":["path:org_id","query"],"pathParams":["org_id"],"page":{"cursor":"cursor","next":"next_cursor","items":"projects"}},
   "core.orgs.createProject": {"method":"POST","path":"/core/organizations/{org_id}/projects","args":["path:org_id","body"],"pathParams":["org_id"],"body":true,"idempotent":true},
   "core.orgs.getProject": {"method":"GET","path":"/core/organizations/{org_id}/projects/{project_id}","args":["path:org_id","path:project_id"],"pathParams":["org_id","project_id"]},
@@ -75,7 +77,9 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "core.orgs.createToken": {"method":"POST","path":"/core/organizations/{org_id}/tokens","args":["path+body"],"pathParams":["org_id"],"body":true,"idempotent":true},
   "core.orgs.revokeToken": {"method":"DELETE","path":"/core/organizations/{org_id}/tokens/{token_id}","args":["path:org_id","path:token_id"],"pathParams":["org_id","token_id"]},
   "core.tokens.createBrowserToken": {"method":"POST","path":"/core/tokens/browser","args":["body"],"pathParams":[],"body":true,"idempotent":true},
+  "core.orgs.createDashboardToken": {"method":"POST","path":"/core/organizations/{org_id}/projects/{project_id}/dashboard-token","args":["path:org_id","path:project_id"],"pathParams":["org_id","project_id"],"idempotent":true},
   "core.billing.tokenBalance": {"method":"GET","path":"/core/tokens/balance","args":["query:org_id"],"pathParams":[]},
+  "core.billing.usage": {"method":"GET","path":"/core/organizations/{org_id}/usage","args":["path:org_id","query"],"pathParams":["org_id"]},
   "infra.kv.get": {"method":"GET","path":"/infra/kv/{key}","args":["path:key"],"pathParams":["key"]},
   "infra.kv.set": {"method":"PUT","path":"/infra/kv/{key}","args":["path:key","body:value","body"],"pathParams":["key"],"body":true},
   "infra.kv.delete": {"method":"DELETE","path":"/infra/kv/{key}","args":["path:key"],"pathParams":["key"]},
@@ -132,6 +136,10 @@ export interface SaaSignalApi {
       updateMemberScopes(org_id: Path<paths["/core/organizations/{org_id}/members/{user_id}/scopes"]["put"]>["org_id"], user_id: Path<paths["/core/organizations/{org_id}/members/{user_id}/scopes"]["put"]>["user_id"], body: Body<paths["/core/organizations/{org_id}/members/{user_id}/scopes"]["put"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/members/{user_id}/scopes"]["put"]>>;
       /** Remove a member: `DELETE /core/organizations/{org_id}/members/{user_id}`. */
       removeMember(org_id: Path<paths["/core/organizations/{org_id}/members/{user_id}"]["delete"]>["org_id"], user_id: Path<paths["/core/organizations/{org_id}/members/{user_id}"]["delete"]>["user_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/members/{user_id}"]["delete"]>>;
+      /** List pending invitations: `GET /core/organizations/{org_id}/invitations`. */
+      listInvitations(org_id: Path<paths["/core/organizations/{org_id}/invitations"]["get"]>["org_id"], query?: Query<paths["/core/organizations/{org_id}/invitations"]["get"]>, options?: RequestOptions): PagePromise<Ok<paths["/core/organizations/{org_id}/invitations"]["get"]>, Ok<paths["/core/organizations/{org_id}/invitations"]["get"]>["invitations"][number]>;
+      /** Revoke an invitation: `DELETE /core/organizations/{org_id}/invitations/{invitation_id}`. */
+      revokeInvitation(org_id: Path<paths["/core/organizations/{org_id}/invitations/{invitation_id}"]["delete"]>["org_id"], invitation_id: Path<paths["/core/organizations/{org_id}/invitations/{invitation_id}"]["delete"]>["invitation_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/invitations/{invitation_id}"]["delete"]>>;
       /** List projects: `GET /core/organizations/{org_id}/projects`. */
       listProjects(org_id: Path<paths["/core/organizations/{org_id}/projects"]["get"]>["org_id"], query?: Query<paths["/core/organizations/{org_id}/projects"]["get"]>, options?: RequestOptions): PagePromise<Ok<paths["/core/organizations/{org_id}/projects"]["get"]>, Ok<paths["/core/organizations/{org_id}/projects"]["get"]>["projects"][number]>;
       /** Create a project: `POST /core/organizations/{org_id}/projects`. */
@@ -146,6 +154,8 @@ export interface SaaSignalApi {
       createToken(params: Path<paths["/core/organizations/{org_id}/tokens"]["post"]> & Body<paths["/core/organizations/{org_id}/tokens"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/tokens"]["post"]>>;
       /** Revoke a token: `DELETE /core/organizations/{org_id}/tokens/{token_id}`. */
       revokeToken(org_id: Path<paths["/core/organizations/{org_id}/tokens/{token_id}"]["delete"]>["org_id"], token_id: Path<paths["/core/organizations/{org_id}/tokens/{token_id}"]["delete"]>["token_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/tokens/{token_id}"]["delete"]>>;
+      /** Create a Dashboard token: `POST /core/organizations/{org_id}/projects/{project_id}/dashboard-token`. */
+      createDashboardToken(org_id: Path<paths["/core/organizations/{org_id}/projects/{project_id}/dashboard-token"]["post"]>["org_id"], project_id: Path<paths["/core/organizations/{org_id}/projects/{project_id}/dashboard-token"]["post"]>["project_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/projects/{project_id}/dashboard-token"]["post"]>>;
     };
     readonly invitations: {
       /** List my invitations: `GET /core/invitations`. */
@@ -160,6 +170,8 @@ export interface SaaSignalApi {
     readonly billing: {
       /** Get the token balance: `GET /core/tokens/balance`. */
       tokenBalance(org_id: Query<paths["/core/tokens/balance"]["get"]>["org_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/tokens/balance"]["get"]>>;
+      /** Get usage: `GET /core/organizations/{org_id}/usage`. */
+      usage(org_id: Path<paths["/core/organizations/{org_id}/usage"]["get"]>["org_id"], query?: Query<paths["/core/organizations/{org_id}/usage"]["get"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/usage"]["get"]>>;
     };
   };
   readonly infra: {

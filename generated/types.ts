@@ -301,6 +301,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/core/organizations/{org_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List pending invitations
+         * @description List the invitations of an organization that are still pending: not accepted, revoked or expired.
+         *
+         *     **Required scope:** `orgs:read`.
+         */
+        get: operations["listOrgInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/organizations/{org_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description Withdraw a pending invitation: it can no longer be accepted. An invitation already accepted is a member now (remove the member instead): 404.
+         *
+         *     **Required scope:** `orgs:write`.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/core/organizations/{org_id}/projects": {
         parameters: {
             query?: never;
@@ -433,6 +477,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/core/organizations/{org_id}/projects/{project_id}/dashboard-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a Dashboard token
+         * @description For the Dashboard's KV browser and channel monitor: a live API token for the signed-in member on this project, valid for 15 minutes, with the KV and channel scopes the member holds (403 when none). It is not listed among the organization's tokens, is metered like any live token, and is revoked with the project; the Dashboard keeps it in memory only.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
+         */
+        post: operations["createDashboardToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/core/tokens/balance": {
         parameters: {
             query?: never;
@@ -447,6 +513,28 @@ export interface paths {
          *     **Required scope:** `billing:read`.
          */
         get: operations["getTokenBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/organizations/{org_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get usage
+         * @description What the organization's metered calls cost in a billing cycle, by operation and by day, in microtokens (μt). Without `cycle`, the current one. The sum of every `X-Microtokens-Used` header of the cycle equals `microtokens`.
+         *
+         *     **Required scope:** `billing:read`.
+         */
+        get: operations["getUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1335,6 +1423,30 @@ export interface components {
         };
         /**
          * @example {
+         *       "secret": "sk_live_4f9aQ2xZ7kR1mN8pL3vB6cY0",
+         *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *       "scopes": [
+         *         "kv:read",
+         *         "kv:write",
+         *         "channels:publish",
+         *         "channels:subscribe"
+         *       ],
+         *       "expires_at": "2026-03-10T13:30:00.000Z"
+         *     }
+         */
+        DashboardToken: {
+            /**
+             * @description A live API token (`sk_live_…`) for this project. Shown only in this answer.
+             * @example sk_live_4f9aQ2xZ7kR1mN8pL3vB6cY0
+             */
+            secret: string;
+            project_id: components["schemas"]["ProjectId"];
+            /** @description The KV and channel scopes you hold in this project. */
+            scopes: components["schemas"]["Scope"][];
+            expires_at: components["schemas"]["Timestamp"] & unknown;
+        };
+        /**
+         * @example {
          *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
          *       "included_remaining": 3.42,
          *       "topup_balance": 1.4,
@@ -1358,6 +1470,115 @@ export interface components {
              * @example 4.82
              */
             total: number;
+        };
+        /**
+         * @example {
+         *       "operation_id": "setValue",
+         *       "primitive": "KV",
+         *       "calls": 120,
+         *       "microtokens": 240
+         *     }
+         */
+        UsageByOperation: {
+            /**
+             * @description The operation, as its `operationId` in this document.
+             * @example setValue
+             */
+            operation_id: string;
+            /**
+             * @description The primitive it belongs to: the operation's tag.
+             * @example KV
+             */
+            primitive: string;
+            /**
+             * @description Charged calls.
+             * @example 120
+             */
+            calls: number;
+            /**
+             * @description What they cost, in μt.
+             * @example 240
+             */
+            microtokens: number;
+        };
+        /**
+         * @example {
+         *       "date": "2026-03-10",
+         *       "calls": 300,
+         *       "microtokens": 612
+         *     }
+         */
+        UsageByDay: {
+            /**
+             * @description The day (UTC), `YYYY-MM-DD`.
+             * @example 2026-03-10
+             */
+            date: string;
+            /**
+             * @description Charged calls that day.
+             * @example 300
+             */
+            calls: number;
+            /**
+             * @description What they cost, in μt.
+             * @example 612
+             */
+            microtokens: number;
+        };
+        /**
+         * @example {
+         *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *       "cycle": "2026-03",
+         *       "starts_at": "2026-03-01T00:00:00.000Z",
+         *       "ends_at": "2026-04-01T00:00:00.000Z",
+         *       "calls": 420,
+         *       "microtokens": 852,
+         *       "by_operation": [
+         *         {
+         *           "operation_id": "getValue",
+         *           "primitive": "KV",
+         *           "calls": 300,
+         *           "microtokens": 300
+         *         },
+         *         {
+         *           "operation_id": "setValue",
+         *           "primitive": "KV",
+         *           "calls": 120,
+         *           "microtokens": 240
+         *         }
+         *       ],
+         *       "by_day": [
+         *         {
+         *           "date": "2026-03-10",
+         *           "calls": 420,
+         *           "microtokens": 852
+         *         }
+         *       ]
+         *     }
+         */
+        Usage: {
+            org_id: components["schemas"]["OrgId"];
+            /**
+             * @description A billing cycle: the calendar month (UTC) as `YYYY-MM`.
+             * @example 2026-03
+             */
+            cycle: string;
+            starts_at: components["schemas"]["Timestamp"] & unknown;
+            ends_at: components["schemas"]["Timestamp"] & unknown;
+            /**
+             * @description Charged calls in the cycle.
+             * @example 420
+             */
+            calls: number;
+            /**
+             * @description Their total cost, in μt.
+             * @example 852
+             */
+            microtokens: number;
+            /** @description One entry per operation called, most expensive first. */
+            by_operation: components["schemas"]["UsageByOperation"][];
+            /** @description One entry per day with calls, in date order. */
+            by_day: components["schemas"]["UsageByDay"][];
         };
         /**
          * @example {
@@ -2616,6 +2837,81 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listOrgInvitations: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–100, default 50). */
+                limit?: number;
+                /** @description Opaque pagination cursor from a previous `next_cursor`. */
+                cursor?: components["schemas"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description Organization ID (`org_` followed by a ULID). */
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pending invitations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization ID (`org_` followed by a ULID). */
+                org_id: components["schemas"]["OrgId"];
+                /** @description Invitation ID (`inv_` followed by a ULID). */
+                invitation_id: components["schemas"]["InvitationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation is revoked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listProjects: {
         parameters: {
             query?: {
@@ -2947,6 +3243,51 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    createDashboardToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization ID (`org_` followed by a ULID). */
+                org_id: components["schemas"]["OrgId"];
+                /** @description Project ID (`proj_` followed by a ULID). */
+                project_id: components["schemas"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getTokenBalance: {
         parameters: {
             query: {
@@ -2969,6 +3310,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenBalance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description A billing cycle: the calendar month (UTC) as `YYYY-MM`. */
+                cycle?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization ID (`org_` followed by a ULID). */
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cycle’s usage. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             400: components["responses"]["BadRequest"];

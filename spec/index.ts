@@ -12,9 +12,12 @@ import './idempotency.ts';
 import './auth.ts';
 import './organizations.ts';
 import './members.ts';
+import './org-invitations.ts';
 import './projects.ts';
 import './tokens.ts';
+import './dashboard-token.ts';
 import './billing.ts';
+import './usage.ts';
 import './kv.ts';
 import './channels.ts';
 

@@ -14,15 +14,18 @@ import { Loading } from './components/States.tsx';
 import type { AppPath } from './paths.ts';
 import { match, navigate, useLocation } from './router.tsx';
 import { SignIn, SignUp } from './routes/Auth.tsx';
+import { Channels } from './routes/Channels.tsx';
 import { Home } from './routes/Home.tsx';
 import { Invitation } from './routes/Invitation.tsx';
 import { Invitations } from './routes/Invitations.tsx';
+import { KvStore } from './routes/KvStore.tsx';
 import { Members } from './routes/Members.tsx';
 import { OrgOverview } from './routes/OrgOverview.tsx';
 import { OrgSettings } from './routes/OrgSettings.tsx';
 import { ProjectOverview, ProjectSettings } from './routes/Project.tsx';
 import { Projects } from './routes/Projects.tsx';
 import { Tokens } from './routes/Tokens.tsx';
+import { Usage } from './routes/Usage.tsx';
 import './styles.css';
 
 type Params = Record<string, string>;
@@ -40,10 +43,13 @@ const routes: Route[] = [
   { pattern: '/orgs/:org', title: 'Organization', render: (p) => <OrgOverview org={p.org} /> },
   { pattern: '/orgs/:org/settings', title: 'Settings', render: (p) => <OrgSettings org={p.org} /> },
   { pattern: '/orgs/:org/members', title: 'Members', render: (p) => <Members org={p.org} /> },
+  { pattern: '/orgs/:org/usage', title: 'Usage', render: (p) => <Usage org={p.org} /> },
   { pattern: '/orgs/:org/projects', title: 'Projects', render: (p) => <Projects org={p.org} /> },
   { pattern: '/orgs/:org/projects/:project', title: 'Project', render: (p) => <ProjectOverview org={p.org} project={p.project} /> },
   { pattern: '/orgs/:org/projects/:project/settings', title: 'Project settings', render: (p) => <ProjectSettings org={p.org} project={p.project} /> },
   { pattern: '/orgs/:org/projects/:project/tokens', title: 'Tokens', render: (p) => <Tokens org={p.org} project={p.project} /> },
+  { pattern: '/orgs/:org/projects/:project/kv', title: 'KV Store', render: (p) => <KvStore org={p.org} project={p.project} /> },
+  { pattern: '/orgs/:org/projects/:project/channels', title: 'Channels', render: (p) => <Channels org={p.org} project={p.project} /> },
 ];
 
 function NotFound() {

@@ -30,6 +30,8 @@ const ORGANIZATION_WIDE: ReadonlySet<OperationId> = new Set<OperationId>([
   'inviteMember',
   'updateMemberScopes',
   'removeMember',
+  'listOrgInvitations',
+  'revokeInvitation',
   'createProject',
 ]);
 

@@ -2,7 +2,8 @@
  * Metering: charges a metered operation (`x-price-microtokens`, or for a batch the sum of
  * `x-price-microtokens-by-op` over its ops) after authentication and validation, before the
  * handler runs. The charge is announced in `X-Microtokens-Used` on whatever answer follows, so the
- * balance drops by exactly the sum of the headers. Test-mode credentials are never charged.
+ * balance drops by exactly the sum of the headers, and the usage records (usage.ts) grow by it.
+ * Test-mode credentials are never charged.
  *
  * @module server/billing/meter
  */
@@ -12,6 +13,7 @@ import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
 import type { OperationInfo } from '../spec.ts';
 import { charge } from './balance.ts';
+import { recordUsage } from './usage.ts';
 
 export const USED_HEADER = 'X-Microtokens-Used';
 
@@ -38,6 +40,8 @@ export function meter(op: OperationInfo, db: Db, allowance: () => number) {
       res.setHeader(USED_HEADER, '0');
       throw new ApiError('INSUFFICIENT_TOKENS', `This call costs ${price} μt and the organization's balance is lower. Top it up to continue.`);
     }
+    // Recorded once charged, before the handler: what Usage shows adds up to the headers.
+    await recordUsage(db, auth.orgId!, op.operationId, price);
     res.setHeader(USED_HEADER, String(price));
     next();
   };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { isDashboardPath } from '../../dashboard/src/paths.ts';
 import { ApiError } from '../errors.ts';
+import { pageHeaders, parseCsp } from './security-headers.ts';
 
 export const DASHBOARD_CSP = [
   "default-src 'self'",
@@ -28,32 +29,21 @@ export const DASHBOARD_CSP = [
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
-function securityHeaders(res: Response): void {
-  res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-}
-
 export function dashboard(dir: string): Router {
   const router = Router();
   const index = join(dir, 'index.html');
-  router.use(
-    '/assets',
-    express.static(join(dir, 'assets'), {
-      immutable: true,
-      maxAge: YEAR_SECONDS * 1000,
-      index: false,
-      setHeaders: (res) => securityHeaders(res as unknown as Response),
-    }),
-  );
+  // helmet, as for every answer (security-headers.ts), with the Dashboard's policy instead of the API's.
+  const headers = pageHeaders(parseCsp(DASHBOARD_CSP));
+  router.use('/assets', headers, express.static(join(dir, 'assets'), { immutable: true, maxAge: YEAR_SECONDS * 1000, index: false }));
   router.get(/.*/, (req: Request, res: Response, next: NextFunction) => {
     if (!isDashboardPath(req.path)) return next();
     // npm start builds it in the background on a fresh checkout: say so, in the API's envelope.
     if (!existsSync(index)) throw new ApiError('SERVICE_UNAVAILABLE', 'The Dashboard is being built; reload in a few seconds.', { headers: { 'Retry-After': '5' } });
-    securityHeaders(res);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
+    headers(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(index);
+    });
   });
   return router;
 }

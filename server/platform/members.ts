@@ -22,7 +22,7 @@ import { type InvitationRow, invitationOut, isUniqueViolation, type MemberRow, m
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const MEMBER_COLUMNS = ['m.user_id', 'u.email', 'u.name', 'm.role', 'm.scopes', 'm.project_id', 'm.joined_at'] as const;
-const INVITATION_COLUMNS = [
+export const INVITATION_COLUMNS = [
   'i.id', 'i.org_id', 'o.name as org_name', 'i.email', 'i.scopes', 'i.project_id', 'i.status', 'i.invited_by', 'i.created_at', 'i.expires_at',
 ] as const;
 

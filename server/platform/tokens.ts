@@ -35,7 +35,13 @@ export function tokenHandlers(deps: PlatformDeps): Handlers {
       const { query: q } = input(req, 'listTokens');
       const page = pageOf(q);
       const auth = res.locals.auth;
-      let query = db.kysely.selectFrom('api_token').select(TOKEN_COLUMNS).where('org_id', '=', auth.orgId).where('revoked_at', 'is', null);
+      let query = db.kysely
+        .selectFrom('api_token')
+        .select(TOKEN_COLUMNS)
+        .where('org_id', '=', auth.orgId)
+        .where('revoked_at', 'is', null)
+        // The Dashboard's own short-lived tokens (dashboard-token.ts) are not the user's to manage.
+        .where('purpose', 'is', null);
       const projectId = auth.projectId ?? q.project_id;
       // Filtering by a project of another organization is reaching it by id: a 404, as
       // everywhere else, not an empty list (a project-bound caller is checked in authorize).

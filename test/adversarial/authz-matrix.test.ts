@@ -80,6 +80,8 @@ function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider
       case 'user_id':
         return world.targetMember();
       case 'invitation_id':
+        // Revoking acts on an invitation of the caller's organization; accepting, on one addressed to the caller.
+        if (op.operationId === 'revokeInvitation') return world.ownInvitation();
         return world.invitationFor(binding.email ?? world.cast.owner.email);
       case 'key':
         return world.numericKey(binding);
@@ -304,8 +306,9 @@ describe('credential kinds: every kind against every operation', () => {
     const live = refusedTo('project token (live)');
     // The sandbox is refused all a live project token is, and the deletion of live data besides (below).
     expect(refusedTo('project token (test)')).toEqual(expect.arrayContaining(live));
-    // Reading the organization, its projects and tokens, and the balance stays open to a project token.
-    const reads = ops.filter((o) => o.method === 'get' && !isInfra(o) && o.credentials.includes('apiKey') && !o.path.includes('/members'));
+    // Reading the organization, its projects and tokens, and the balance stays open to a project token
+    // (its members and invitations are the organization's, like managing them).
+    const reads = ops.filter((o) => o.method === 'get' && !isInfra(o) && o.credentials.includes('apiKey') && !o.path.includes('/members') && !o.path.includes('/invitations'));
     expect(reads.filter((o) => live.includes(o.operationId)).map((o) => o.operationId)).toEqual([]);
   });
 

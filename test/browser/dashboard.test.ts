@@ -169,13 +169,120 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     await audit(page, 'tokens');
   });
 
-  it('2 (part). the secret works from the SDK', async () => {
+  it('2. a key set through the SDK appears in the KV Store; edited in the browser, the SDK reads the new value', async () => {
     const ss = createClient(state.secret!, { baseUrl: base });
     await ss.infra.kv.set('greeting', { hello: 'from the SDK' });
-    expect((await ss.infra.kv.get('greeting')).value).toEqual({ hello: 'from the SDK' });
+    await sidebar(page).getByRole('link', { name: 'KV Store' }).click();
+    const keys = page.getByRole('region', { name: 'Keys' });
+    await keys.getByRole('button', { name: 'greeting' }).click();
+    const editor = page.getByRole('form', { name: 'Key greeting' });
+    await expect.poll(() => editor.getByLabel('Value (JSON)').inputValue()).toBe(JSON.stringify({ hello: 'from the SDK' }, null, 2));
+    await editor.getByLabel('Value (JSON)').fill('{"hello": "from the browser"}');
+    await editor.getByLabel('TTL in seconds (optional)').fill('3600');
+    await audit(page, 'kv-store');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await ss.infra.kv.get('greeting')).value).toEqual({ hello: 'from the browser' });
+    expect(Date.parse((await ss.infra.kv.get('greeting')).expires_at!) - Date.now()).toBeGreaterThan(3500_000);
+
+    // Add Key: the document's key pattern is checked before anything is sent.
+    await keys.getByRole('button', { name: 'Add Key' }).click();
+    const fresh = page.getByRole('form', { name: 'New key' });
+    await fresh.getByLabel('Key', { exact: true }).fill('a..b');
+    await fresh.getByLabel('Value (JSON)').fill('1');
+    await fresh.getByRole('button', { name: 'Save' }).click();
+    await fresh.getByRole('alert').filter({ hasText: 'not allowed' }).waitFor();
+    await fresh.getByLabel('Key', { exact: true }).fill('visits');
+    await fresh.getByRole('button', { name: 'Save' }).click();
+    const counter = page.getByRole('form', { name: 'Key visits' });
+    await counter.getByRole('button', { name: 'Increment' }).click();
+    await expect.poll(async () => (await ss.infra.kv.get('visits')).value).toBe(2);
+    await expect.poll(() => counter.getByLabel('Value (JSON)').inputValue()).toBe('2');
+    await counter.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete visits?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => keys.getByRole('button', { name: 'visits' }).count()).toBe(0);
+    await expect(ss.infra.kv.get('visits')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('3. an event published from the SDK appears in the channel monitor; Publish sends one from the browser', async () => {
+    const ss = createClient(state.secret!, { baseUrl: base });
+    await sidebar(page).getByRole('link', { name: 'Channels' }).click();
+    await page.getByLabel('Channel').fill('ops');
+    await page.getByRole('button', { name: 'Watch' }).click();
+    await page.getByText('Live: new events').waitFor();
+    await ss.infra.channels.publish('ops', { event: 'deployed', data: { version: 42 } });
+    const events = page.getByRole('region', { name: 'Events on ops' });
+    await events.getByText('deployed', { exact: true }).waitFor();
+    expect(await events.innerText()).toContain('"version": 42');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Published to 1 subscriber').waitFor();
+    await events.getByText('test', { exact: true }).waitFor();
+    await audit(page, 'channels');
+  });
+
+  it('4. Members → Invite; a second user signs up in another browser and accepts; Save new scopes, then Remove', async () => {
+    await sidebar(page).getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite' });
+    await dialog.getByLabel('Email address').fill(invitee.email);
+    await dialog.getByRole('checkbox', { name: 'kv:read', exact: true }).check();
+    await dialog.getByText('grants every scope').waitFor();
+    await audit(page, 'invite');
+    await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+    await dialog.getByText(`Invitation sent to ${invitee.email}`).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const pending = page.getByRole('region', { name: 'Pending invitations' }).getByRole('row').filter({ hasText: invitee.email });
+    await pending.waitFor();
+    expect(await page.getByRole('row').filter({ hasText: owner.email }).innerText()).toContain('your scopes: *');
+    await audit(page, 'members');
+
+    const second = await newPage();
+    await second.goto('/auth/sign-up');
+    await second.getByLabel('Name', { exact: true }).fill(invitee.name);
+    await second.getByLabel('Email').fill(invitee.email);
+    await second.getByLabel('Password').fill(invitee.password);
+    await second.getByRole('button', { name: 'Sign up' }).click();
+    await second.waitForURL(/\/orgs\/org_/);
+    await sidebar(second).getByRole('link', { name: 'Invitations' }).click();
+    await second.getByRole('link', { name: `Join ${orgName}` }).click();
+    await second.getByRole('heading', { name: `Join ${orgName}` }).waitFor();
+    await audit(second, 'invitation');
+    await second.getByRole('button', { name: 'Accept invitation' }).click();
+    await second.waitForURL(new RegExp(`/orgs/${state.orgId}$`));
+    await expect.poll(() => sidebar(second).getByRole('link', { name: orgName }).count()).toBe(1);
+    await second.context().close();
+
+    await page.reload();
+    const row = page.getByRole('row').filter({ hasText: invitee.email });
+    await expect.poll(() => row.innerText()).toContain('kv:read');
+    await expect.poll(() => pending.count()).toBe(0);
+    await row.getByRole('button', { name: invitee.name }).click();
+    const member = page.getByRole('dialog', { name: invitee.name });
+    await member.getByRole('checkbox', { name: 'kv:write', exact: true }).check();
+    await audit(page, 'member');
+    await member.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => row.innerText()).toContain('kv:read, kv:write');
+    await row.getByRole('button', { name: invitee.name }).click();
+    await member.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog', { name: `Remove ${invitee.name}?` }).getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it('6. Usage shows the calls just made, with the balance and the cycle', async () => {
+    await sidebar(page).getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: /^Billing cycle \d{4}-\d{2}/ }).waitFor();
+    // The SDK's and the browser's calls of steps 2 and 3, at their documented prices.
+    for (const [operation, primitive] of [['setValue', 'KV'], ['getValue', 'KV'], ['incrementValue', 'KV'], ['deleteValue', 'KV'], ['scanKeys', 'KV'], ['publishEvent', 'Channels'], ['subscribeChannel', 'Channels']]) {
+      await expect.poll(() => page.getByRole('row').filter({ hasText: operation }).innerText()).toMatch(new RegExp(`${operation}\\s+${primitive}\\s+\\d+\\s+[\\d,]+ μt`));
+    }
+    expect(await page.getByRole('row').filter({ hasText: 'Channels' }).first().isVisible()).toBe(true);
+    expect(await page.getByText('Included remaining').isVisible()).toBe(true);
+    await audit(page, 'usage');
   });
 
   it('5. Revoke the token; the API answers 401 to it at once', async () => {
+    await sidebar(page).getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('link', { name: projectName }).click();
+    await sidebar(page).getByRole('link', { name: 'Tokens' }).click();
     await page.getByRole('button', { name: 'Browser test' }).click();
     const details = page.getByRole('dialog', { name: 'Browser test' });
     await audit(page, 'token-details');

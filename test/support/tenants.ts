@@ -225,6 +225,12 @@ export class World {
     return invitation.body.id;
   }
 
+  /** A pending invitation of this organization (to an address no one holds), to be revoked. */
+  async ownInvitation(): Promise<string> {
+    const invitation = ok(await call(this.base, 'POST', `${this.orgPath}/members/invite`, { token: this.cast.owner.session, body: { email: uniqueEmail('pending') } }), 'own invite');
+    return invitation.body.id;
+  }
+
   /** A KV key holding a number in the namespace of `binding` (a project and mode). */
   async numericKey(binding: Binding, key = 'matrix:n'): Promise<string> {
     const project = Object.entries(this.projects).find(([, id]) => id === binding.projectId)?.[0] as 'p1' | 'p2' | undefined;

@@ -10,6 +10,7 @@ import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ScopePicker } from '../components/ScopePicker.tsx';
 import { Loading } from '../components/States.tsx';
+import { INVITATIONS, PendingInvitations } from './PendingInvitations.tsx';
 
 type Member = Schemas['Member'];
 const MEMBERS = ['get', '/core/organizations/{org_id}/members'] as const;
@@ -21,7 +22,7 @@ function Invite({ org, onClose }: { org: string; onClose: () => void }) {
   const [sent, setSent] = useState<string | null>(null);
   const invite = $api.useMutation('post', '/core/organizations/{org_id}/members/invite', {
     onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: ['get', '/core/organizations/{org_id}/invitations'] });
+      queryClient.invalidateQueries({ queryKey: INVITATIONS });
       setSent(email);
     },
   });
@@ -136,6 +137,7 @@ export function Members({ org }: { org: string }) {
           </table>
         </div>
       )}
+      <PendingInvitations org={org} />
       {inviting && <Invite org={org} onClose={() => setInviting(false)} />}
       {open && <MemberDialog org={org} member={open} onClose={() => setOpen(null)} />}
     </>

@@ -10,6 +10,7 @@ import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
 import { tokenLineageMigration } from './token-lineage.ts';
+import { usageMigration } from './usage.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -17,6 +18,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002_kv': kvMigration(dialect),
     '0003_idempotency': idempotencyMigration(),
     '0004_account_security': accountSecurityMigration(),
+    '0005_usage': usageMigration(),
     '0006_token_lineage': tokenLineageMigration(),
   };
 }
