@@ -107,20 +107,27 @@ async function openSqlite(file: string, url: string): Promise<Db> {
 
 /** How many distinct SQL texts keep a prepared statement (the server issues a few dozen). */
 const STATEMENT_CACHE_SIZE = 500;
+/** SQL that changes the schema: prepared statements kept before it may be stale. */
+const SCHEMA_CHANGE = /^\s*(alter|create|drop)\b/i;
 
 /**
  * The connection as Kysely sees it, with each SQL text prepared once. Kysely's SQLite driver
  * calls `prepare` for every query, and compiling the statement was the largest single cost of a
  * KV request (profiled: ~11% of the server's CPU). Statements of both drivers are reusable, and
  * Kysely runs one query at a time on its single connection (a stream holds it until done), so
- * one statement is never used by two queries at once. SQLite re-prepares a statement by itself
- * when the schema changes. Oldest entries go first once the cache is full.
+ * one statement is never used by two queries at once. A schema change empties the cache:
+ * better-sqlite3 re-prepares a kept statement by itself, but node:sqlite (Node 22) keeps the
+ * column list of a `select *` as it was prepared. Oldest entries go first once the cache is full.
  */
 export function reusingStatements(sqlite: SqliteDatabase, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare(text) {
+      if (SCHEMA_CHANGE.test(text)) {
+        statements.clear();
+        return sqlite.prepare(text);
+      }
       let statement = statements.get(text);
       if (!statement) {
         statement = sqlite.prepare(text);
