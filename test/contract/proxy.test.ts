@@ -138,6 +138,11 @@ it('a scenario touching every operation passes the proxy with zero violations ei
   expect((await owner.core.orgs.updateMemberScopes(org.id, joined.user_id, { scopes: ['orgs:read'] })).scopes).toEqual(['orgs:read']);
   await owner.core.orgs.removeMember(org.id, joined.user_id);
   expect(await refusal(invitee.core.orgs.get(org.id))).toEqual({ status: 404, code: 'NOT_FOUND' });
+  // The organization's side of invitations: a pending one listed, then revoked.
+  const pending = await owner.core.orgs.invite(org.id, { email: email('pending'), scopes: ['orgs:read'] });
+  expect((await owner.core.orgs.listInvitations(org.id)).invitations.map((i) => i.id)).toEqual([pending.id]);
+  await owner.core.orgs.revokeInvitation(org.id, pending.id);
+  expect((await owner.core.orgs.listInvitations(org.id)).invitations).toEqual([]);
 
   // Projects.
   const project = await owner.core.orgs.createProject(org.id, { name: 'Proxied', region: 'weur' });
@@ -149,6 +154,10 @@ it('a scenario touching every operation passes the proxy with zero violations ei
   const test = await owner.core.orgs.createToken({ org_id: org.id, project_id: project.id, name: 'test', scopes: ['kv:*'], mode: 'test' });
   const readOnly = await owner.core.orgs.createToken({ org_id: org.id, project_id: project.id, name: 'read', scopes: ['kv:read'] });
   expect((await owner.core.orgs.listTokens(org.id, { project_id: project.id })).tokens.map((t) => t.id).sort()).toEqual([live.id, test.id, readOnly.id].sort());
+  // The Dashboard's own short-lived token: the member's KV and channel scopes, never listed.
+  const dashboardToken = await owner.core.orgs.createDashboardToken(org.id, project.id);
+  expect(dashboardToken.secret).toMatch(/^sk_live_/);
+  expect((await owner.core.orgs.listTokens(org.id, { project_id: project.id })).tokens).toHaveLength(3);
 
   // KV, metered: the balance drops by exactly the X-Microtokens-Used the proxy let through.
   const before = await owner.core.billing.tokenBalance(org.id);
@@ -204,6 +213,9 @@ it('a scenario touching every operation passes the proxy with zero violations ei
   expect(metered).toBeGreaterThan(0);
   const after = await owner.core.billing.tokenBalance(org.id);
   expect(before.total - after.total).toBeCloseTo(metered / 1_000_000, 9);
+  // Usage of this cycle shows the calls just metered.
+  const usage = await owner.core.billing.usage(org.id);
+  expect(usage.by_operation.map((u) => u.operation_id)).toContain('setValue');
 
   // Revocation: the very next request with the token, or a browser token made from it, is a 401.
   await owner.core.orgs.revokeToken(org.id, live.id);
