@@ -40,6 +40,7 @@ export function documentPicks(doc: Json) {
     channelRule: stringRule(schema(doc, 'ChannelName')),
     slugRule: stringRule(schema(doc, 'Slug')),
     eventRule: stringRule(schema(doc, 'PublishRequest').properties.event),
+    passwordRule: stringRule(schema(doc, 'SignUpRequest').properties.password),
     ttlMax: Number(schema(doc, 'Ttl').maximum),
     maxValueBytes: MAX_VALUE_BYTES,
   };

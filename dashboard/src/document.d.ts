@@ -18,6 +18,7 @@ declare module 'virtual:saasignal-document' {
   export const channelRule: StringRule;
   export const slugRule: StringRule;
   export const eventRule: StringRule;
+  export const passwordRule: StringRule;
   export const ttlMax: number;
   export const maxValueBytes: number;
 }

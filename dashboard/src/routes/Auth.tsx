@@ -5,6 +5,7 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { passwordRule } from 'virtual:saasignal-document';
 import { $api } from '../api.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Link, navigate } from '../router.tsx';
@@ -42,9 +43,9 @@ export function SignUp() {
         <label>Email<input type="email" value={form.email} onChange={set('email')} required autoComplete="email" /></label>
         <label>
           Password
-          <input type="password" value={form.password} onChange={set('password')} required minLength={8} maxLength={128} autoComplete="new-password" aria-describedby="pw-hint" />
+          <input type="password" value={form.password} onChange={set('password')} required minLength={passwordRule.minLength} maxLength={passwordRule.maxLength} autoComplete="new-password" aria-describedby="pw-hint" />
         </label>
-        <p id="pw-hint" className="muted small">At least 8 characters.</p>
+        <p id="pw-hint" className="muted small">At least {passwordRule.minLength} characters, and not a common password.</p>
         <ErrorMessage error={signUp.error} />
         <button type="submit" className="primary" disabled={signUp.isPending}>Sign up</button>
       </form>
