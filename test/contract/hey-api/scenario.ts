@@ -60,6 +60,8 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   const placeholder = ok('createToken (no scopes)', await api.createToken({ client: owner, path: { org_id: orgId }, body: { name: 'placeholder', scopes: [] } }));
   ok('listTokens', await api.listTokens({ client: owner, path: { org_id: orgId }, query: { project_id: project.id } }));
   ok('getTokenBalance', await api.getTokenBalance({ client: owner, query: { org_id: orgId } }));
+  const dashboardToken = ok('createDashboardToken', await api.createDashboardToken({ client: owner, path: { org_id: orgId, project_id: project.id } }));
+  assert(dashboardToken.secret.startsWith('sk_live_'), 'a Dashboard token is a live project token');
   const api_ = as(key.secret);
   const browser = ok('createBrowserToken', await api.createBrowserToken({ client: api_, body: { scopes: ['kv:read', 'channels:subscribe'], ttl: 120 } }));
   assert(browser.token.startsWith('bt_'), 'a browser token starts with bt_');
@@ -73,6 +75,10 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   ok('getMyScopes', await api.getMyScopes({ client: asMember, path: { org_id: orgId } }));
   ok('updateMemberScopes', await api.updateMemberScopes({ client: owner, path: { org_id: orgId, user_id: member.user.id }, body: { scopes: ['orgs:read', 'kv:write'] } }));
   ok('removeMember', await api.removeMember({ client: owner, path: { org_id: orgId, user_id: member.user.id } }));
+  const unclaimed = ok('inviteMember', await api.inviteMember({ client: owner, path: { org_id: orgId }, body: { email: `unclaimed-${memberEmail}`, scopes: ['orgs:read'] } }));
+  const orgPending = ok('listOrgInvitations', await api.listOrgInvitations({ client: owner, path: { org_id: orgId } }));
+  assert(orgPending.invitations.some((i) => i.id === unclaimed.id), 'the organization lists its pending invitation');
+  ok('revokeInvitation', await api.revokeInvitation({ client: owner, path: { org_id: orgId, invitation_id: unclaimed.id } }));
 
   // KV: keys with the characters a query string cares about, found again by prefix.
   const keys = ['hey:p+q', 'hey:a&b', 'hey:a=b', 'hey:a#b', 'hey:100%'];
@@ -112,6 +118,10 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   assert(events.length === 1 && published !== undefined, 'the subscriber received an event');
   const event: ChannelEvent = events[0];
   assert(event.event === 'ping' && typeof event.published_at === 'string' && event.id.startsWith('evt_'), 'the event is typed as published');
+
+  // This cycle's usage shows the metered calls just made.
+  const usage = ok('getUsage', await api.getUsage({ client: owner, path: { org_id: orgId } }));
+  assert(usage.by_operation.some((u) => u.operation_id === 'setValue'), 'usage lists setValue');
 
   // Revocation and deletions
   ok('revokeToken', await api.revokeToken({ client: owner, path: { org_id: orgId, token_id: placeholder.id } }));
