@@ -36,7 +36,9 @@ const agent = keepAliveAgent(16);
 let requests = 0;
 
 beforeAll(async () => {
-  t = await openApp();
+  // Thousands of anonymous 401s from one address on purpose: the invalid-credential limit (its own
+  // suite, test/security/invalid-credentials.test.ts) would turn them into 429s.
+  t = await openApp({ rateLimit: { invalidPerMinute: 1e9 } });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
