@@ -53,6 +53,7 @@ const ERROR_CLASSES: ApiDefinition['errors'] = {
 const OPERATIONS: Record<string, OperationSpec> = {
   "auth.signUp": {"method":"POST","path":"/api/auth/sign-up/email","args":["body"],"pathParams":[],"body":true},
   "auth.signIn": {"method":"POST","path":"/api/auth/sign-in/email","args":["body"],"pathParams":[],"body":true},
+  "auth.verifyEmail": {"method":"GET","path":"/api/auth/verify-email","args":["query"],"pathParams":[]},
   "auth.signOut": {"method":"POST","path":"/api/auth/sign-out","args":[],"pathParams":[],"idempotent":true},
   "auth.getSession": {"method":"GET","path":"/api/auth/get-session","args":[],"pathParams":[]},
   "core.orgs.list": {"method":"GET","path":"/core/organizations","args":["query"],"pathParams":[],"page":{"cursor":"cursor","next":"next_cursor","items":"organizations"}},
@@ -66,7 +67,7 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "core.orgs.updateMemberScopes": {"method":"PUT","path":"/core/organizations/{org_id}/members/{user_id}/scopes","args":["path:org_id","path:user_id","body"],"pathParams":["org_id","user_id"],"body":true},
   "core.orgs.removeMember": {"method":"DELETE","path":"/core/organizations/{org_id}/members/{user_id}","args":["path:org_id","path:user_id"],"pathParams":["org_id","user_id"]},
   "core.invitations.list": {"method":"GET","path":"/core/invitations","args":["query"],"pathParams":[],"page":{"cursor":"cursor","next":"next_cursor","items":"invitations"}},
-  "core.invitations.accept": {"method":"POST","path":"/core/invitations/{invitation_id}/accept","args":["path:invitation_id"],"pathParams":["invitation_id"],"idempotent":true},
+  "core.invitations.accept": {"method":"POST","path":"/core/invitations/{invitation_id}/accept","args":["path:invitation_id","body"],"pathParams":["invitation_id"],"body":true,"idempotent":true},
   "core.orgs.listInvitations": {"method":"GET","path":"/core/organizations/{org_id}/invitations","args":["path:org_id","query"],"pathParams":["org_id"],"page":{"cursor":"cursor","next":"next_cursor","items":"invitations"}},
   "core.orgs.revokeInvitation": {"method":"DELETE","path":"/core/organizations/{org_id}/invitations/{invitation_id}","args":["path:org_id","path:invitation_id"],"pathParams":["org_id","invitation_id"]},
   "core.orgs.listProjects": {"method":"GET","path":"/core/organizations/{org_id}/projects","args":["path:org_id","query"],"pathParams":["org_id"],"page":{"cursor":"cursor","next":"next_cursor","items":"projects"}},
@@ -109,6 +110,8 @@ export interface SaaSignalApi {
     signUp(body: Body<paths["/api/auth/sign-up/email"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/api/auth/sign-up/email"]["post"]>>;
     /** Sign in with email: `POST /api/auth/sign-in/email`. */
     signIn(body: Body<paths["/api/auth/sign-in/email"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/api/auth/sign-in/email"]["post"]>>;
+    /** Verify an email address: `GET /api/auth/verify-email`. */
+    verifyEmail(query: Query<paths["/api/auth/verify-email"]["get"]>, options?: RequestOptions): APIPromise<Ok<paths["/api/auth/verify-email"]["get"]>>;
     /** Sign out: `POST /api/auth/sign-out`. */
     signOut(options?: RequestOptions): APIPromise<Ok<paths["/api/auth/sign-out"]["post"]>>;
     /** Get the current session: `GET /api/auth/get-session`. */
@@ -161,7 +164,7 @@ export interface SaaSignalApi {
       /** List my invitations: `GET /core/invitations`. */
       list(query?: Query<paths["/core/invitations"]["get"]>, options?: RequestOptions): PagePromise<Ok<paths["/core/invitations"]["get"]>, Ok<paths["/core/invitations"]["get"]>["invitations"][number]>;
       /** Accept an invitation: `POST /core/invitations/{invitation_id}/accept`. */
-      accept(invitation_id: Path<paths["/core/invitations/{invitation_id}/accept"]["post"]>["invitation_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/invitations/{invitation_id}/accept"]["post"]>>;
+      accept(invitation_id: Path<paths["/core/invitations/{invitation_id}/accept"]["post"]>["invitation_id"], body?: Body<paths["/core/invitations/{invitation_id}/accept"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/invitations/{invitation_id}/accept"]["post"]>>;
     };
     readonly tokens: {
       /** Create a browser token: `POST /core/tokens/browser`. */

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Sign up with email
-         * @description Create an account with email and password. This also creates a default organization owned by the new user and signs the user in.
+         * @description Create an account with email and password. This also creates a default organization owned by the new user and signs the user in (200); an email that already has an account is 409 `EMAIL_TAKEN`. When the server requires verified emails (`SAASIGNAL_REQUIRE_EMAIL_VERIFICATION`), the answer is 202 whether or not the email is taken, so it does not tell who has an account: the new account receives a verification link, and signs in once it is verified; an existing one receives a notice.
          */
         post: operations["signUpEmail"];
         delete?: never;
@@ -32,9 +32,29 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email
-         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, the answer is 503 `AUTH_BUSY`.
+         * @description Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, the answer is 503 `AUTH_BUSY`. When the server requires verified emails, the right password for an unverified account is 403 `EMAIL_NOT_VERIFIED`, and a new verification link is emailed.
          */
         post: operations["signInEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify an email address
+         * @description Mark the account's email as verified with the token of the emailed link (the Dashboard's `/auth/verify-email?token=…` page calls this). The token is valid for one hour; an invalid or expired one is 400 `VERIFICATION_TOKEN_INVALID` (signing in again sends a new link). It does not sign in.
+         */
+        get: operations["verifyEmail"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -180,7 +200,7 @@ export interface paths {
         put?: never;
         /**
          * Invite a member
-         * @description Invite someone by email with the given scopes (at most the scopes you hold). The invited user sees the invitation under `GET /core/invitations` once signed in with that email, and accepts it there. Inviting again replaces a pending invitation.
+         * @description Invite someone by email with the given scopes (at most the scopes you hold). The server emails the address a link with a one-time secret (`accept_url`, also in this answer, shown once); the invited user opens it, signs in or signs up with that email, and accepts. Inviting again replaces a pending invitation, and its link.
          *
          *     **Required scope:** `orgs:write`.
          *
@@ -290,7 +310,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation
-         * @description Join the organization with the invitation's scopes. Only the invited email can accept; 409 when already a member.
+         * @description Join the organization with the invitation's scopes. Only the invited email can accept (404 for anyone else), and only with proof that you control it: the `token` of the emailed link, or an account whose email is verified; without either, 403 `INVITATION_PROOF_REQUIRED`. 409 when already a member.
          *
          *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
@@ -812,7 +832,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER" | "INVITATION_PROOF_REQUIRED" | "EMAIL_NOT_VERIFIED" | "VERIFICATION_TOKEN_INVALID";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /**
@@ -942,6 +962,35 @@ export interface components {
                 expires_at: components["schemas"]["Timestamp"];
                 created_at: components["schemas"]["Timestamp"];
             };
+            user: components["schemas"]["User"];
+        };
+        /**
+         * @description The answer to every sign-up while the server requires verified emails: the same whether or not the email already had an account. A new account gets a verification link by email; an existing one a notice that someone tried to sign up with it.
+         * @example {
+         *       "email": "alice@acme.com",
+         *       "verification_required": true
+         *     }
+         */
+        SignUpPending: {
+            email: components["schemas"]["Email"];
+            /** @enum {boolean} */
+            verification_required: true;
+        };
+        /**
+         * @example {
+         *       "status": true,
+         *       "user": {
+         *         "id": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
+         *         "email": "alice@acme.com",
+         *         "name": "Alice Doe",
+         *         "email_verified": true,
+         *         "created_at": "2026-03-10T13:15:00.000Z"
+         *       }
+         *     }
+         */
+        VerifyEmailResult: {
+            /** @enum {boolean} */
+            status: true;
             user: components["schemas"]["User"];
         };
         /**
@@ -1126,6 +1175,24 @@ export interface components {
             invited_by: components["schemas"]["UserId"];
             created_at: components["schemas"]["Timestamp"];
             expires_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: uri
+             * @description Only in the answer to the invitation (`inviteMember`): the link emailed to the invited address, a page of the Dashboard carrying the invitation's one-time secret (`…/invitations/{id}?token=…`). Share it yourself if the email does not arrive; it is shown once (the server keeps only a hash of the secret), and inviting again makes a new one.
+             * @example http://localhost:3000/invitations/inv_01JNXSC1D2E3F4G5H6J7K8M9NP?token=Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t
+             */
+            accept_url?: string;
+        };
+        /**
+         * @example {
+         *       "token": "Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t"
+         *     }
+         */
+        AcceptInvitationRequest: {
+            /**
+             * @description The secret of the invitation link (the `token` query parameter of `accept_url`), which proves you received the email. Not needed when your account's email is verified.
+             * @example Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t
+             */
+            token?: string;
         };
         /**
          * @example {
@@ -2248,6 +2315,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
+            /** @description The server requires verified emails: check the inbox of this address. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpPending"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
@@ -2287,9 +2366,41 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query: {
+                /** @description The `token` of the verification link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The email is verified. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyEmailResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2810,7 +2921,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationRequest"];
+            };
+        };
         responses: {
             /** @description You are now a member. */
             200: {
@@ -2831,6 +2946,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];

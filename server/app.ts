@@ -18,6 +18,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
+import { emailVerificationRequired } from './auth/email-verification.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
 import { identify } from './auth/identify.ts';
 import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
@@ -51,6 +52,7 @@ import { admitStreams } from './streams/guard.ts';
 import { type StreamSettings, streamSettings } from './streams/settings.ts';
 import { memorySlots } from './streams/slots.ts';
 import { createSupervisor } from './streams/supervisor.ts';
+import { createMailer, type MailerOptions, mailSettings } from './mail/mailer.ts';
 import { platformHandlers } from './platform/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
@@ -82,6 +84,10 @@ export interface AppOptions {
   /** The built Dashboard to serve at `/` (see dashboard/index.ts). */
   dashboardDir?: string;
   log?: Logger;
+  /** Outgoing email (default: `SMTP_URL`, `SMTP_FROM`; without SMTP, written to `log` here or to the request logger, see mail/mailer.ts). */
+  mail?: Partial<MailerOptions>;
+  /** Sign-in only with a verified email (default `SAASIGNAL_REQUIRE_EMAIL_VERIFICATION`). */
+  requireEmailVerification?: boolean;
   /** Writes the request log (server/http/request-log.ts) through this logger; none when absent (tests). */
   requestLogger?: PinoLogger;
 }
@@ -117,11 +123,19 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       sharedSecret(db, 'browser-token-key', options.jwtSecret ?? process.env.SAASIGNAL_JWT_SECRET),
       sharedSecret(db, 'better-auth-secret', process.env.BETTER_AUTH_SECRET),
     ]);
+    const requestLogger = options.requestLogger;
+    const mailer = createMailer({
+      ...mailSettings(),
+      log: requestLogger ? (level, message, fields) => requestLogger[level](fields, message) : () => {},
+      ...options.mail,
+    });
+    opened.push({ close: async () => mailer.close() });
+    const requireEmailVerification = options.requireEmailVerification ?? emailVerificationRequired();
     // better-auth is slow to import: load it on first use, so the server answers before it is needed.
     let authLoading: Promise<Auth> | undefined;
     const auth = () =>
       (authLoading ??= import('./auth/better-auth.ts').then(({ createAuth }) =>
-        createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret, log }),
+        createAuth({ db: db.kysely, dialect: db.dialect, secret: authSecret, log, mailer, requireEmailVerification }),
       ));
     const browser = browserTokens(jwtSecret);
 
@@ -151,6 +165,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         allowance,
         signInThrottle: signInThrottle(db, options.signInThrottle),
         hashing: passwordHashing(options.passwordHashing),
+        mailer,
+        requireEmailVerification,
       }),
       ...infra.handlers,
     };

@@ -94,6 +94,28 @@ export const Session = registry.register(
     }),
 );
 
+export const SignUpPending = registry.register(
+  'SignUpPending',
+  z
+    .object({
+      email: Email,
+      verification_required: z.literal(true),
+    })
+    .openapi({
+      description:
+        'The answer to every sign-up while the server requires verified emails: the same whether or not the email already had an account. ' +
+        'A new account gets a verification link by email; an existing one a notice that someone tried to sign up with it.',
+      example: { email: 'alice@acme.com', verification_required: true },
+    }),
+);
+
+export const VerifyEmailResult = registry.register(
+  'VerifyEmailResult',
+  z.object({ status: z.literal(true), user: User }).openapi({
+    example: { status: true, user: { ...userExample, email_verified: true } },
+  }),
+);
+
 const cookieHeader = {
   'Set-Cookie': {
     description: 'The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax).',
@@ -108,10 +130,15 @@ defineOperation({
   operationId: 'signUpEmail',
   tags: ['Auth'],
   summary: 'Sign up with email',
-  description: 'Create an account with email and password. This also creates a default organization owned by the new user and signs the user in.',
+  description:
+    'Create an account with email and password. This also creates a default organization owned by the new user and signs the user in ' +
+    '(200); an email that already has an account is 409 `EMAIL_TAKEN`. When the server requires verified emails ' +
+    '(`SAASIGNAL_REQUIRE_EMAIL_VERIFICATION`), the answer is 202 whether or not the email is taken, so it does not tell who has an ' +
+    'account: the new account receives a verification link, and signs in once it is verified; an existing one receives a notice.',
   request: { body: jsonBody(SignUpRequest) },
   responses: {
     200: { ...ok(AuthResult, 'The new user, signed in.'), headers: cookieHeader },
+    202: ok(SignUpPending, 'The server requires verified emails: check the inbox of this address.'),
     ...errors(409, 429),
   },
   sdk: { method: 'auth.signUp', args: ['body'] },
@@ -127,13 +154,33 @@ defineOperation({
     'Exchange email and password for a session token (and the session cookie). A wrong password and an unknown email get the same 401. ' +
     'After 10 failed sign-ins for one email within 15 minutes (server settings), every sign-in to it is refused with 429 `SIGN_IN_LOCKED` ' +
     'and `Retry-After` until the window ends, the right password included. When the server is hashing as many passwords as it allows, ' +
-    'the answer is 503 `AUTH_BUSY`.',
+    'the answer is 503 `AUTH_BUSY`. When the server requires verified emails, the right password for an unverified account is 403 ' +
+    '`EMAIL_NOT_VERIFIED`, and a new verification link is emailed.',
   request: { body: jsonBody(SignInRequest) },
   responses: {
     200: { ...ok(AuthResult, 'Signed in.'), headers: cookieHeader },
-    ...errors(401, 429),
+    ...errors(401, 403, 429),
   },
   sdk: { method: 'auth.signIn', args: ['body'] },
+});
+
+defineOperation({
+  method: 'get',
+  path: '/api/auth/verify-email',
+  operationId: 'verifyEmail',
+  tags: ['Auth'],
+  summary: 'Verify an email address',
+  description:
+    'Mark the account\'s email as verified with the token of the emailed link (the Dashboard\'s `/auth/verify-email?token=…` page ' +
+    'calls this). The token is valid for one hour; an invalid or expired one is 400 `VERIFICATION_TOKEN_INVALID` (signing in again ' +
+    'sends a new link). It does not sign in.',
+  request: {
+    query: z.object({
+      token: z.string().min(1).max(2048).openapi({ description: 'The `token` of the verification link.', example: 'eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGFjbWUuY29tIn0.c2lnbmF0dXJl' }),
+    }),
+  },
+  responses: { 200: ok(VerifyEmailResult, 'The email is verified.'), ...errors(429) },
+  sdk: { method: 'auth.verifyEmail', args: ['query'] },
 });
 
 defineOperation({

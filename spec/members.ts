@@ -83,6 +83,13 @@ export const Invitation = registry.register(
       invited_by: UserId,
       created_at: Timestamp,
       expires_at: Timestamp,
+      accept_url: z.url().optional().openapi({
+        description:
+          'Only in the answer to the invitation (`inviteMember`): the link emailed to the invited address, a page of the Dashboard ' +
+          'carrying the invitation\'s one-time secret (`…/invitations/{id}?token=…`). Share it yourself if the email does not arrive; ' +
+          'it is shown once (the server keeps only a hash of the secret), and inviting again makes a new one.',
+        example: 'http://localhost:3000/invitations/inv_01JNXSC1D2E3F4G5H6J7K8M9NP?token=Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t',
+      }),
     })
     .openapi({
       example: {
@@ -98,6 +105,25 @@ export const Invitation = registry.register(
         expires_at: '2026-03-17T13:15:00.000Z',
       },
     }),
+);
+
+export const AcceptInvitationRequest = registry.register(
+  'AcceptInvitationRequest',
+  z
+    .strictObject({
+      token: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .openapi({
+          description:
+            'The secret of the invitation link (the `token` query parameter of `accept_url`), which proves you received the email. ' +
+            'Not needed when your account\'s email is verified.',
+          example: 'Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t',
+        }),
+    })
+    .openapi({ example: { token: 'Xq7vK2pR9sT4wY6zA1bC3dE5fG8hJ0kL2mN4pQ6rS8t' } }),
 );
 
 export const InvitationList = registry.register(
@@ -149,8 +175,9 @@ defineOperation({
   tags,
   summary: 'Invite a member',
   description:
-    'Invite someone by email with the given scopes (at most the scopes you hold). The invited user sees the invitation ' +
-    'under `GET /core/invitations` once signed in with that email, and accepts it there. Inviting again replaces a pending invitation.',
+    'Invite someone by email with the given scopes (at most the scopes you hold). The server emails the address a link with a ' +
+    'one-time secret (`accept_url`, also in this answer, shown once); the invited user opens it, signs in or signs up with that ' +
+    'email, and accepts. Inviting again replaces a pending invitation, and its link.',
   credentials: ['session', 'apiKey'],
   scope: 'orgs:write',
   request: { params: orgPath, body: jsonBody(InviteMemberRequest) },
@@ -220,10 +247,13 @@ defineOperation({
   operationId: 'acceptInvitation',
   tags,
   summary: 'Accept an invitation',
-  description: "Join the organization with the invitation's scopes. Only the invited email can accept; 409 when already a member.",
+  description:
+    "Join the organization with the invitation's scopes. Only the invited email can accept (404 for anyone else), and only with proof " +
+    'that you control it: the `token` of the emailed link, or an account whose email is verified; without either, 403 ' +
+    '`INVITATION_PROOF_REQUIRED`. 409 when already a member.',
   credentials: ['session'],
   scope: null,
-  request: { params: z.object({ invitation_id: InvitationIdRef }) },
-  responses: { 200: ok(Member, 'You are now a member.'), ...errors(401, 404, 409, 429) },
-  sdk: { method: 'core.invitations.accept', args: ['path:invitation_id'] },
+  request: { params: z.object({ invitation_id: InvitationIdRef }), body: jsonBody(AcceptInvitationRequest, false) },
+  responses: { 200: ok(Member, 'You are now a member.'), ...errors(401, 403, 404, 409, 413, 415, 429) },
+  sdk: { method: 'core.invitations.accept', args: ['path:invitation_id', 'body'] },
 });

@@ -26,6 +26,7 @@ import { ProjectOverview, ProjectSettings } from './routes/Project.tsx';
 import { Projects } from './routes/Projects.tsx';
 import { Tokens } from './routes/Tokens.tsx';
 import { Usage } from './routes/Usage.tsx';
+import { VerifyEmail } from './routes/VerifyEmail.tsx';
 import './styles.css';
 
 type Params = Record<string, string>;
@@ -83,6 +84,7 @@ function App() {
   const path = useLocation().split('?')[0];
   if (path === '/auth/sign-up') return <SignUp />;
   if (path === '/auth/sign-in') return <SignIn />;
+  if (path === '/auth/verify-email') return <VerifyEmail />;
   return <SignedIn path={path} />;
 }
 
@@ -97,7 +99,8 @@ const queryClient = new QueryClient({
   queryCache: new QueryCache({
     // The session ended (signed out in another tab, expired): to sign-in, then back here.
     onError: (err) => {
-      const here = window.location.pathname;
+      // With the query: an invitation link's token must survive the detour through sign-in.
+      const here = window.location.pathname + window.location.search;
       if (isUnauthorized(err) && !here.startsWith('/auth/')) navigate(`/auth/sign-in?next=${encodeURIComponent(here)}`, { replace: true });
     },
   }),

@@ -7,7 +7,7 @@
  */
 
 /** Pages for signed-out visitors. */
-export const PUBLIC_PATHS = ['/auth/sign-up', '/auth/sign-in'] as const;
+export const PUBLIC_PATHS = ['/auth/sign-up', '/auth/sign-in', '/auth/verify-email'] as const;
 
 /** Pages behind sign-in, as `:param` patterns. */
 export const APP_PATHS = [

@@ -1,11 +1,16 @@
 /**
- * The Auth operations: sign-up (user + default organization), sign-in, sign-out, get-session.
- * Each calls better-auth's server API and reshapes its answer into the spec's `AuthResult` /
- * `Session`; better-auth's session cookie is passed through as `Set-Cookie`.
+ * The Auth operations: sign-up (user + default organization), sign-in, sign-out, get-session,
+ * verify-email. Each calls better-auth's server API and reshapes its answer into the spec's
+ * `AuthResult` / `Session`; better-auth's session cookie is passed through as `Set-Cookie`.
+ *
+ * With `SAASIGNAL_REQUIRE_EMAIL_VERIFICATION` (server/auth/email-verification.ts), sign-up answers
+ * 202 alike for a new and a taken email (better-auth hashes the password either way and calls
+ * `onExistingUserSignUp` for the taken one), and sign-in needs a verified email.
  *
  * @module server/platform/accounts
  */
 import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 import { requestSessionHeaders } from '../auth/identify.ts';
 import { assertStrongPassword } from '../auth/password-policy.ts';
 import type { Handlers, Locals } from '../context.ts';
@@ -67,6 +72,17 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
     return (row?.id as string | undefined) ?? null;
   }
 
+  /** The new user's default organization; no account without one (the sign-up is undone). */
+  async function organizationFor(user: BetterAuthUser) {
+    try {
+      return await createOrganization(deps, { name: `${user.name.slice(0, 80)}'s organization`, ownerId: user.id });
+    } catch (err) {
+      // Sessions and accounts cascade.
+      await db.kysely.deleteFrom('user').where('id', '=', user.id).execute();
+      throw err;
+    }
+  }
+
   return {
     async signUpEmail(req, res: Response<unknown, Locals>) {
       const { body } = input(req, 'signUpEmail');
@@ -79,6 +95,11 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
         );
       } catch (err) {
         const failure = authStatus(err);
+        // Two sign-ups with one email at once, verification on: the loser's answer must not differ either.
+        if (deps.requireEmailVerification && !(failure && failure.status === 400) && (await emailTaken(body.email))) {
+          reply(res, 'signUpEmail', 202, { email: body.email, verification_required: true });
+          return;
+        }
         if (failure?.code.startsWith('USER_ALREADY_EXISTS')) throw new ApiError('EMAIL_TAKEN', 'An account with this email already exists; sign in instead.');
         if (failure && failure.status === 400) throw new ApiError('INVALID_REQUEST', failure.message || 'The sign-up request is invalid.');
         // Two sign-ups with one email at once: the loser fails on the unique index, inside better-auth.
@@ -86,17 +107,34 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
         throw err;
       }
       const { user, token } = result.response;
-      if (!token) throw new Error('better-auth signed the new user up without a session');
-      let org;
-      try {
-        org = await createOrganization(deps, { name: `${user.name.slice(0, 80)}'s organization`, ownerId: user.id });
-      } catch (err) {
-        // No account without its organization: undo the sign-up (sessions and accounts cascade).
-        await db.kysely.deleteFrom('user').where('id', '=', user.id).execute();
-        throw err;
+      if (deps.requireEmailVerification) {
+        // better-auth answers a taken email with a made-up user: only a real new one gets an organization.
+        const created = await db.kysely.selectFrom('user').select('id').where('id', '=', user.id).executeTakeFirst();
+        if (created) await organizationFor(user);
+        reply(res, 'signUpEmail', 202, { email: body.email, verification_required: true });
+        return;
       }
+      if (!token) throw new Error('better-auth signed the new user up without a session');
+      const org = await organizationFor(user);
       passCookies(res, result.headers);
       reply(res, 'signUpEmail', 200, { token, user: userOut(user), default_org_id: org.id });
+    },
+
+    async verifyEmail(req, res: Response<unknown, Locals>) {
+      const { query } = input(req, 'verifyEmail');
+      const invalid = () => new ApiError('VERIFICATION_TOKEN_INVALID', 'This verification link is invalid or expired; sign in to get a new one.');
+      try {
+        // Checks the signature and expiry, and marks the email verified (again is fine); answers no user.
+        await (await deps.auth()).api.verifyEmail({ query: { token: query.token } });
+      } catch (err) {
+        if (authStatus(err)) throw invalid();
+        throw err;
+      }
+      // The token is genuine by now: its payload names the account.
+      const { email } = decodeJwt(query.token) as { email?: string };
+      const user = email ? await db.kysely.selectFrom('user').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst() : undefined;
+      if (!user) throw invalid();
+      reply(res, 'verifyEmail', 200, { status: true, user: userOut({ ...(user as unknown as BetterAuthUser), emailVerified: true }) });
     },
 
     async signInEmail(req, res: Response<unknown, Locals>) {
@@ -111,6 +149,11 @@ export function accountHandlers(deps: PlatformDeps): Handlers {
         );
       } catch (err) {
         const failure = authStatus(err);
+        // Only after the right password (better-auth checks it first), so it tells nothing to a guesser.
+        if (failure?.status === 403 && failure.code === 'EMAIL_NOT_VERIFIED') {
+          await deps.signInThrottle.recordSuccess(body.email);
+          throw new ApiError('EMAIL_NOT_VERIFIED', 'Verify your email first: a new verification link has been sent to it.');
+        }
         // Unknown email, wrong password, or an email better-auth would never have registered: one answer.
         if (failure && (failure.status === 401 || failure.status === 400)) {
           await deps.signInThrottle.recordFailure(body.email);

@@ -9,6 +9,7 @@ import type { BrowserTokens } from '../auth/browser-tokens.ts';
 import type { HashingSlot } from '../auth/password-hashing.ts';
 import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
 import type { Db } from '../db/index.ts';
+import type { Mailer } from '../mail/mailer.ts';
 
 export interface PlatformDeps {
   db: Db;
@@ -23,4 +24,8 @@ export interface PlatformDeps {
   signInThrottle: SignInThrottle;
   /** Runs work that hashes a password, bounded (server/auth/password-hashing.ts). */
   hashing: HashingSlot;
+  /** Invitation links and account messages (server/mail/mailer.ts). */
+  mailer: Mailer;
+  /** `SAASIGNAL_REQUIRE_EMAIL_VERIFICATION`: sign-up answers alike for new and taken emails (202). */
+  requireEmailVerification: boolean;
 }

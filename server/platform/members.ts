@@ -1,7 +1,8 @@
 /**
  * Members and invitations. Nobody grants scopes they do not hold; the owner's scopes can be
- * neither changed nor removed. An invitation is addressed to an email: the user signed in with
- * that email lists it under `GET /core/invitations` and accepts it.
+ * neither changed nor removed. An invitation is addressed to an email and emailed there as a
+ * link with a one-time secret (invitation-links.ts): the user signed in with that email lists it
+ * under `GET /core/invitations` and accepts it with the link's secret, or with a verified email.
  *
  * @module server/platform/members
  */
@@ -15,6 +16,8 @@ import { newId } from '../ids.ts';
 import { finishPage, pageOf } from '../http/pagination.ts';
 import { input, reply } from '../http/respond.ts';
 import type { PlatformDeps } from './deps.ts';
+import { invitationMail } from '../mail/messages.ts';
+import { invitationLink, newInvitationSecret, secretMatches } from './invitation-links.ts';
 import { creatorOf, offboardMember } from './offboarding.ts';
 import { type InvitationRow, invitationOut, isUniqueViolation, type MemberRow, memberOut, nowIso } from './rows.ts';
 
@@ -47,8 +50,13 @@ async function memberRow(db: Db, orgId: string, userId: string): Promise<MemberR
 }
 
 async function userEmail(db: Db, userId: string): Promise<string> {
-  const row = await db.kysely.selectFrom('user').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-  return (row.email as string).toLowerCase();
+  return (await userAddress(db, userId)).email;
+}
+
+async function userAddress(db: Db, userId: string): Promise<{ email: string; verified: boolean }> {
+  const row = await db.kysely.selectFrom('user').select(['email', 'emailVerified']).where('id', '=', userId).executeTakeFirstOrThrow();
+  // SQLite stores booleans as 0/1.
+  return { email: (row.email as string).toLowerCase(), verified: Boolean(Number(row.emailVerified)) || row.emailVerified === true };
 }
 
 export function memberHandlers(deps: PlatformDeps): Handlers {
@@ -97,6 +105,7 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
       if (existing) throw new ApiError('ALREADY_MEMBER', `${email} is already a member of this organization.`);
 
       const now = new Date();
+      const link = newInvitationSecret();
       const row = {
         id: newId('inv'),
         org_id: orgId,
@@ -112,12 +121,15 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
         expires_at: new Date(now.getTime() + INVITATION_TTL_MS).toISOString(),
       };
       await db.kysely.transaction().execute(async (trx) => {
-        // Inviting again replaces the pending invitation (new scopes, new expiry).
+        // Inviting again replaces the pending invitation (new scopes, new expiry, new link).
         await trx.deleteFrom('invitation').where('org_id', '=', orgId).where('email', '=', email).where('status', '=', 'pending').execute();
-        await trx.insertInto('invitation').values(row).execute();
+        await trx.insertInto('invitation').values({ ...row, token_hash: link.hash }).execute();
       });
       const org = await db.kysely.selectFrom('organization').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
-      reply(res, 'inviteMember', 202, invitationOut({ ...row, org_name: org.name as string } as InvitationRow));
+      const acceptUrl = invitationLink(row.id, link.secret);
+      // In the background: the inviter has the link in this answer whatever SMTP does.
+      void deps.mailer.send(invitationMail(email, { orgName: org.name as string, link: acceptUrl, expiresAt: row.expires_at }));
+      reply(res, 'inviteMember', 202, { ...invitationOut({ ...row, org_name: org.name as string } as InvitationRow), accept_url: acceptUrl });
     },
 
     async getMyScopes(_req, res: Response<unknown, Locals>) {
@@ -179,18 +191,29 @@ export function memberHandlers(deps: PlatformDeps): Handlers {
     },
 
     async acceptInvitation(req, res: Response<unknown, Locals>) {
-      const { params } = input(req, 'acceptInvitation');
+      const { params, body } = input(req, 'acceptInvitation');
       const userId = res.locals.auth.userId!;
-      const email = await userEmail(db, userId);
+      const { email, verified } = await userAddress(db, userId);
       const invitation = (await db.kysely
         .selectFrom('invitation as i')
         .innerJoin('organization as o', 'o.id', 'i.org_id')
-        .select(INVITATION_COLUMNS)
+        .select([...INVITATION_COLUMNS, 'i.token_hash'])
         .where('i.id', '=', params.invitation_id)
-        .executeTakeFirst()) as InvitationRow | undefined;
+        .executeTakeFirst()) as (InvitationRow & { token_hash: string | null }) | undefined;
       // Someone else's invitation is as invisible as a missing one.
       if (!invitation || invitation.email !== email || invitation.status !== 'pending' || invitation.expires_at <= nowIso()) {
         throw new ApiError('NOT_FOUND', 'No such pending invitation for your email.');
+      }
+      // Signing up with the invited address proves nothing: the link's secret, or a verified
+      // email, shows that the caller reads that inbox.
+      const token = body?.token;
+      if (token !== undefined ? !secretMatches(invitation.token_hash, token) : !verified) {
+        throw new ApiError(
+          'INVITATION_PROOF_REQUIRED',
+          token !== undefined
+            ? "This is not the invitation's link (inviting again makes a new one): open the most recent invitation email."
+            : 'Accept with the token of the invitation link sent to your email (or verify your email first).',
+        );
       }
       if (await memberRow(db, invitation.org_id, userId)) {
         throw new ApiError('ALREADY_MEMBER', 'You are already a member of this organization.');

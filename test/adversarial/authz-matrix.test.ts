@@ -68,7 +68,9 @@ afterAll(async () => {
 
 /** Values for the named fields of a request: the caller's own objects in `world`. */
 function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider {
-  return (name, where, example) => {
+  // Accepting carries the emailed secret of the invitation named in the path (resolved first).
+  let invitation: string | undefined;
+  return async (name, where, example) => {
     switch (name) {
       case 'org_id':
         return world.orgId;
@@ -82,7 +84,8 @@ function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider
       case 'invitation_id':
         // Revoking acts on an invitation of the caller's organization; accepting, on one addressed to the caller.
         if (op.operationId === 'revokeInvitation') return world.ownInvitation();
-        return world.invitationFor(binding.email ?? world.cast.owner.email);
+        invitation = await world.invitationFor(binding.email ?? world.cast.owner.email);
+        return invitation;
       case 'key':
         return world.numericKey(binding);
       case 'email':
@@ -95,7 +98,7 @@ function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider
         // Grant what the operation itself requires: the caller is known to hold it.
         return op.scope ? [op.scope] : OMIT;
       case 'token':
-        return OMIT;
+        return op.operationId === 'acceptInvitation' && invitation ? world.invitationSecrets.get(invitation) : OMIT;
       default:
         return example === undefined ? OMIT : undefined;
     }

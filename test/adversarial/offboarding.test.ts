@@ -11,7 +11,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createToken, expectError, signUp, type TestApp, type User } from '../server/support/platform.ts';
+import { bearer, createToken, expectError, inviteToken, signUp, type TestApp, type User } from '../server/support/platform.ts';
 import { STORES } from './support/stores.ts';
 
 describe.each(STORES)('on $name', (store) => {
@@ -31,7 +31,7 @@ describe.each(STORES)('on $name', (store) => {
   async function join(scopes: string[]): Promise<User> {
     const user = await signUp(t.app, 'offboard-member');
     const invite = await request(t.app).post(`${org()}/members/invite`).set(bearer(owner.session)).send({ email: user.email, scopes });
-    expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(user.session)).send({})).status).toBe(200);
+    expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(user.session)).send({ token: inviteToken(invite.body) })).status).toBe(200);
     return user;
   }
   const listed = async () => (await request(t.app).get(`${org()}/tokens`).query({ limit: 100 }).set(bearer(owner.session))).body.tokens as { id: string; created_by: string | null }[];
@@ -81,10 +81,10 @@ describe.each(STORES)('on $name', (store) => {
     expect(ids).not.toContain(token.id);
     expect(ids).not.toContain(child.id);
     expect((await request(t.app).get('/core/invitations').set(bearer(invitee.session))).body.invitations).toEqual([]);
-    expectError(await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(invitee.session)).send({}), 404, 'NOT_FOUND');
+    expectError(await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(invitee.session)).send({ token: inviteToken(invite.body) }), 404, 'NOT_FOUND');
     // Joining again does not bring the old tokens back.
     const again = await request(t.app).post(`${org()}/members/invite`).set(bearer(owner.session)).send({ email: member.email, scopes: ['*'] });
-    await request(t.app).post(`/core/invitations/${again.body.id}/accept`).set(bearer(member.session)).send({}).expect(200);
+    await request(t.app).post(`/core/invitations/${again.body.id}/accept`).set(bearer(member.session)).send({ token: inviteToken(again.body) }).expect(200);
     expectError(await readOrg(token.secret), 401, 'UNAUTHORIZED');
   });
 

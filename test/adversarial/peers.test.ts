@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createToken, expectError, openApp, signUp, type TestApp, type User } from '../server/support/platform.ts';
+import { bearer, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from '../server/support/platform.ts';
 
 let t: TestApp;
 let owner: User;
@@ -25,7 +25,7 @@ async function join(scopes: string[]): Promise<User> {
   const user = await signUp(t.app, 'peer');
   const invite = await request(t.app).post(`${org()}/members/invite`).set(bearer(owner.session)).send({ email: user.email, scopes });
   expect(invite.status).toBe(202);
-  expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(user.session)).send({})).status).toBe(200);
+  expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(user.session)).send({ token: inviteToken(invite.body) })).status).toBe(200);
   return user;
 }
 const scopesOf = async (user: User) =>

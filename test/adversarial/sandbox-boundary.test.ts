@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, createToken, expectError, signUp, type TestApp, type User } from '../server/support/platform.ts';
+import { bearer, createProject, createToken, expectError, inviteToken, signUp, type TestApp, type User } from '../server/support/platform.ts';
 import { STORES } from './support/stores.ts';
 
 const PLATFORM = ['orgs:*', 'projects:*', 'tokens:*', 'billing:read'];
@@ -24,7 +24,7 @@ describe.each(STORES)('on $name', (store) => {
     projectId = await createProject(t.app, owner);
     const invite = await request(t.app).post(`/core/organizations/${owner.orgId}/members/invite`).set(bearer(owner.session)).send({ email: member.email, scopes: ['orgs:read'] });
     expect(invite.status).toBe(202);
-    expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(member.session)).send({})).status).toBe(200);
+    expect((await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(member.session)).send({ token: inviteToken(invite.body) })).status).toBe(200);
   }, 60_000);
   afterAll(async () => {
     expect(t.logs).toEqual([]);

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loggedLink } from '../support/mailbox.ts';
 import { freePort, type ServerProcess, startServer } from '../support/processes.ts';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ beforeAll(async () => {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const port = await freePort();
-  const starting = startServer({ databaseUrl: join(work, 'hey.db'), port, env: { SAASIGNAL_BASE_URL: `http://127.0.0.1:${port}` } });
+  const starting = startServer({ databaseUrl: join(work, 'hey.db'), port, env: { SAASIGNAL_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', SMTP_URL: '' } });
   const { createClient } = await import('@hey-api/openapi-ts');
   await createClient({
     input: documentPath,
@@ -78,6 +79,9 @@ const operations = Object.entries<any>(doc.paths).flatMap(([path, item]) =>
     match: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`),
   })),
 );
+/** The token of the verification link the server (without SMTP) logged for `email`. */
+const mailedToken = async (from: ServerProcess, email: string) => (await loggedLink(from.output, email)).searchParams.get('token')!;
+
 const operationOf = (method: string, path: string) => operations.find((o) => o.method === method && o.match.test(path));
 
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
@@ -145,7 +149,7 @@ it('drives every operation of the document against a real server; every answer, 
   };
   // biome-ignore lint: the scenario is compiled separately (see the test above).
   const { scenario } = (await import(/* @vite-ignore */ join(work, 'scenario.ts'))) as any;
-  const { events } = await scenario(server.url, recording, `${process.pid}-${Date.now()}`);
+  const { events } = await scenario(server.url, recording, `${process.pid}-${Date.now()}`, (email: string) => mailedToken(server, email));
 
   // Each event of the stream matches the ChannelEvent schema the stream declares.
   const eventSchema = validatorAt(`/components/schemas/ChannelEvent`);

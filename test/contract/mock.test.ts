@@ -35,6 +35,7 @@ const INV = 'inv_01JNXSC1D2E3F4G5H6J7K8M9NP';
 const calls: [string, (ss: SaaSignalClient) => Promise<unknown>][] = [
   ['signUpEmail', (ss) => ss.auth.signUp({ email: 'alice@acme.com', password: 'a-long-secure-passphrase', name: 'Alice' })],
   ['signInEmail', (ss) => ss.auth.signIn({ email: 'alice@acme.com', password: 'a-long-secure-passphrase' })],
+  ['verifyEmail', (ss) => ss.auth.verifyEmail({ token: 'eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGFjbWUuY29tIn0.c2lnbmF0dXJl' })],
   ['signOut', (ss) => ss.auth.signOut()],
   ['getSession', (ss) => ss.auth.getSession()],
   ['listOrganizations', (ss) => ss.core.orgs.list()],

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, expectError, openApp, signUp, type TestApp, type User } from './support/platform.ts';
+import { bearer, createProject, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
 let t: TestApp;
 let owner: User;
@@ -23,7 +23,7 @@ const mint = (user: User, orgId = owner.orgId, projectId = project) =>
 async function member(scopes: string[]): Promise<User> {
   const user = await signUp(t.app, 'dt-member');
   const inv = await request(t.app).post(`/core/organizations/${owner.orgId}/members/invite`).set(bearer(owner.session)).send({ email: user.email, scopes });
-  expect((await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(bearer(user.session))).status).toBe(200);
+  expect((await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(bearer(user.session)).send({ token: inviteToken(inv.body) })).status).toBe(200);
   return user;
 }
 

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, createToken, expectError, openApp, signUp, type TestApp, type User } from './support/platform.ts';
+import { bearer, createProject, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
 let t: TestApp;
 let owner: User;
@@ -27,7 +27,7 @@ async function invite(by: User, email: string, body: Record<string, unknown> = {
 async function join(user: User, scopes: string[], extra: Record<string, unknown> = {}) {
   const inv = await invite(owner, user.email, { scopes, ...extra });
   expect(inv.status).toBe(202);
-  const res = await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(user));
+  const res = await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(user)).send({ token: inviteToken(inv.body) });
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -49,20 +49,24 @@ describe('invitations end to end', () => {
       invited_by: owner.userId,
       created_at: expect.any(String),
       expires_at: expect.any(String),
+      accept_url: expect.stringMatching(new RegExp(`^https?://[^/]+/invitations/${inv.body.id}\\?token=[A-Za-z0-9_-]{43}$`)),
     });
+    expect(inviteToken(inv.body)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(inv.body.expires_at) - Date.parse(inv.body.created_at)).toBe(7 * 24 * 3600 * 1000);
 
     const listed = await request(t.app).get('/core/invitations').set(as(dana));
     expect(listed.status).toBe(200);
-    expect(listed.body).toEqual({ invitations: [inv.body], next_cursor: null });
+    // The link is in the inviter's answer only: the list never shows it.
+    const { accept_url: _shownOnce, ...invitation } = inv.body;
+    expect(listed.body).toEqual({ invitations: [invitation], next_cursor: null });
     expect((await request(t.app).get('/core/invitations').set(as(eve))).body.invitations).toEqual([]);
 
     // Before accepting, the organization is invisible to Dana.
     expectError(await request(t.app).get(`/core/organizations/${owner.orgId}`).set(as(dana)), 404, 'NOT_FOUND');
     // Someone else cannot accept it.
-    expectError(await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(eve)), 404, 'NOT_FOUND');
+    expectError(await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(eve)).send({ token: inviteToken(inv.body) }), 404, 'NOT_FOUND');
 
-    const accepted = await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(dana));
+    const accepted = await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(dana)).send({ token: inviteToken(inv.body) });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({
       user_id: dana.userId,
@@ -78,7 +82,7 @@ describe('invitations end to end', () => {
     expect(mine.body).toEqual({ org_id: owner.orgId, user_id: dana.userId, role: 'member', scopes: ['kv:read', 'orgs:read'], project_id: null });
     expect((await request(t.app).get(`/core/organizations/${owner.orgId}`).set(as(dana))).status).toBe(200);
     // Accepting twice: the invitation is used up.
-    expectError(await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(dana)), 404, 'NOT_FOUND');
+    expectError(await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(dana)).send({ token: inviteToken(inv.body) }), 404, 'NOT_FOUND');
   });
 
   it('inviting a member again is 409 ALREADY_MEMBER; re-inviting a pending email replaces the invitation', async () => {
@@ -91,7 +95,7 @@ describe('invitations end to end', () => {
     const second = await invite(owner, gus.email, { scopes: ['kv:write'] });
     const listed = await request(t.app).get('/core/invitations').set(as(gus));
     expect(listed.body.invitations.map((i: { id: string; scopes: string[] }) => [i.id, i.scopes])).toEqual([[second.body.id, ['kv:write']]]);
-    expectError(await request(t.app).post(`/core/invitations/${first.body.id}/accept`).set(as(gus)), 404, 'NOT_FOUND');
+    expectError(await request(t.app).post(`/core/invitations/${first.body.id}/accept`).set(as(gus)).send({ token: inviteToken(first.body) }), 404, 'NOT_FOUND');
   });
 
   it('an invitation for a user who signs up later is waiting for them', async () => {
@@ -129,7 +133,7 @@ describe('members', () => {
     const users = await Promise.all([signUp(t.app, 'l1'), signUp(t.app, 'l2')]);
     for (const u of users) {
       const inv = await invite(owner, u.email, { scopes: ['orgs:read'] }, org.body.id);
-      await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(u));
+      await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(as(u)).send({ token: inviteToken(inv.body) });
     }
     const first = await request(t.app).get(`/core/organizations/${org.body.id}/members`).query({ limit: 2 }).set(as(owner));
     expect(first.status).toBe(200);

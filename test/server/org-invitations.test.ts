@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, createToken, expectError, openApp, signUp, type TestApp, type User } from './support/platform.ts';
+import { bearer, createProject, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
 let t: TestApp;
 let owner: User;
@@ -34,7 +34,7 @@ describe('listOrgInvitations and revokeInvitation', () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body).toEqual({ id: mine.body.id, deleted: true });
     expect((await list(owner.session, owner.orgId)).body.invitations).toEqual([]);
-    expectError(await request(t.app).post(`/core/invitations/${mine.body.id}/accept`).set(bearer(invitee.session)), 404, 'NOT_FOUND');
+    expectError(await request(t.app).post(`/core/invitations/${mine.body.id}/accept`).set(bearer(invitee.session)).send({ token: inviteToken(mine.body) }), 404, 'NOT_FOUND');
     expectError(await revoke(owner.session, owner.orgId, mine.body.id), 404, 'NOT_FOUND');
   });
 
@@ -43,7 +43,7 @@ describe('listOrgInvitations and revokeInvitation', () => {
     const theirs = await invite(other, invitee.email);
     expectError(await revoke(owner.session, other.orgId, theirs.body.id), 404, 'NOT_FOUND');
     expectError(await revoke(owner.session, owner.orgId, theirs.body.id), 404, 'NOT_FOUND');
-    expect((await request(t.app).post(`/core/invitations/${theirs.body.id}/accept`).set(bearer(invitee.session))).status).toBe(200);
+    expect((await request(t.app).post(`/core/invitations/${theirs.body.id}/accept`).set(bearer(invitee.session)).send({ token: inviteToken(theirs.body) })).status).toBe(200);
     expectError(await revoke(other.session, other.orgId, theirs.body.id), 404, 'NOT_FOUND');
   });
 

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, createToken, expectError, openApp, signUp, type TestApp, type User } from './support/platform.ts';
+import { bearer, createProject, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
 let t: TestApp;
 let alice: User;
@@ -162,7 +162,7 @@ describe('delete', () => {
     expect((await request(t.app).put('/infra/kv/doomed').set(bearer(kvToken.secret)).send({ value: 1 })).status).toBe(200);
     const member = await signUp(t.app, 'doomed-member');
     const invite = await request(t.app).post(`/core/organizations/${orgId}/members/invite`).set(as(owner)).send({ email: member.email, scopes: ['orgs:read'] });
-    await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(as(member));
+    await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(as(member)).send({ token: inviteToken(invite.body) });
 
     const res = await request(t.app).delete(`/core/organizations/${orgId}`).set(as(owner)).send({ confirm_name: 'Doomed' });
     expect(res.status).toBe(200);
@@ -183,7 +183,7 @@ describe('delete', () => {
     const owner = await signUp(t.app, 'star-owner');
     const admin = await signUp(t.app, 'star-admin');
     const invite = await request(t.app).post(`/core/organizations/${owner.orgId}/members/invite`).set(as(owner)).send({ email: admin.email, scopes: ['orgs:*'] });
-    await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(as(admin));
+    await request(t.app).post(`/core/invitations/${invite.body.id}/accept`).set(as(admin)).send({ token: inviteToken(invite.body) });
     const orgName = (await request(t.app).get(`/core/organizations/${owner.orgId}`).set(as(owner))).body.name;
     expectError(
       await request(t.app).delete(`/core/organizations/${owner.orgId}`).set(as(admin)).send({ confirm_name: orgName }),

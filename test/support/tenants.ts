@@ -197,7 +197,8 @@ export class World {
     const member = ok(listed, 'list members').body.members.find((m: { user_id: string }) => m.user_id === account.userId);
     if (!member) {
       const invitation = ok(await call(this.base, 'POST', `${this.orgPath}/members/invite`, { token: this.cast.owner.session, body: { email: account.email, scopes } }), 'invite');
-      ok(await call(this.base, 'POST', `/core/invitations/${invitation.body.id}/accept`, { token: account.session }), 'accept');
+      const secret = new URL(invitation.body.accept_url).searchParams.get('token');
+      ok(await call(this.base, 'POST', `/core/invitations/${invitation.body.id}/accept`, { token: account.session, body: { token: secret } }), 'accept');
     } else if (JSON.stringify(member.scopes) !== want) {
       ok(await call(this.base, 'PUT', `${this.orgPath}/members/${account.userId}/scopes`, { token: this.cast.owner.session, body: { scopes } }), 'update scopes');
     }
@@ -222,8 +223,12 @@ export class World {
     const host = this.cast.host.session;
     const org = ok(await call(this.base, 'POST', '/core/organizations', { token: host, body: { name: uniqueName('host') } }), 'host organization');
     const invitation = ok(await call(this.base, 'POST', `/core/organizations/${org.body.id}/members/invite`, { token: host, body: { email } }), 'host invite');
+    this.invitationSecrets.set(invitation.body.id, new URL(invitation.body.accept_url).searchParams.get('token')!);
     return invitation.body.id;
   }
+
+  /** The emailed secret of each invitation made by {@link invitationFor}, by id (what accepting needs). */
+  readonly invitationSecrets = new Map<string, string>();
 
   /** A pending invitation of this organization (to an address no one holds), to be revoked. */
   async ownInvitation(): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * `/auth/sign-up` and `/auth/sign-in`. The answer sets the HttpOnly session cookie; the JSON
  * `token` in it is deliberately dropped (nothing is kept in storage). `?next=` returns the user
- * where they were going, e.g. an invitation link.
+ * where they were going, e.g. an invitation link. A server that requires verified emails answers
+ * sign-up with 202 (the same for a taken email): then the page says to open the emailed link.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -26,10 +27,22 @@ function useAfterAuth() {
 
 export function SignUp() {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
+  const [pending, setPending] = useState<string | null>(null);
   const done = useAfterAuth();
-  const signUp = $api.useMutation('post', '/api/auth/sign-up/email', { onSuccess: done });
+  const signUp = $api.useMutation('post', '/api/auth/sign-up/email', {
+    onSuccess: (result) => ('token' in result ? done(result) : setPending(result.email)),
+  });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const next = window.location.search;
+  if (pending) {
+    return (
+      <main className="auth">
+        <h1>Check your email</h1>
+        <p role="status">We sent a message to <strong>{pending}</strong>. Open the link in it to verify your address, then sign in.</p>
+        <p><Link to={`/auth/sign-in${next}`}>Sign in</Link></p>
+      </main>
+    );
+  }
   return (
     <main className="auth">
       <h1>Create your SaaSignal account</h1>

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { $api, type Schemas } from '../api.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { InvitationLink } from '../components/InvitationLink.tsx';
 import { ScopePicker } from '../components/ScopePicker.tsx';
 import { Loading } from '../components/States.tsx';
 import { INVITATIONS, PendingInvitations } from './PendingInvitations.tsx';
@@ -19,18 +20,19 @@ function Invite({ org, onClose }: { org: string; onClose: () => void }) {
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [scopes, setScopes] = useState<Schemas['Scope'][]>([]);
-  const [sent, setSent] = useState<string | null>(null);
+  const [sent, setSent] = useState<Schemas['Invitation'] | null>(null);
   const invite = $api.useMutation('post', '/core/organizations/{org_id}/members/invite', {
-    onSuccess: () => {
+    onSuccess: (invitation) => {
       queryClient.invalidateQueries({ queryKey: INVITATIONS });
-      setSent(email);
+      setSent(invitation);
     },
   });
   return (
     <Dialog title="Invite" onClose={onClose}>
       {sent ? (
         <>
-          <p role="status">Invitation sent to {sent}. They find it under Invitations after signing in (or signing up) with that email.</p>
+          <p role="status">Invitation sent to {sent.email}. They open the emailed link, sign in (or sign up) with that email, and accept.</p>
+          {sent.accept_url && <InvitationLink email={sent.email} url={sent.accept_url} />}
           <div className="actions"><button type="button" className="primary" onClick={onClose}>Done</button></div>
         </>
       ) : (

@@ -1,9 +1,14 @@
-/** Members → pending invitations: who was invited with which scopes, each revocable before it is accepted. */
+/**
+ * Members → pending invitations: who was invited with which scopes, each revocable before it is
+ * accepted. "New link" invites again (same email, scopes and project) for a link to copy: the
+ * server keeps only a hash of a link's secret, so the old one cannot be shown again.
+ */
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { $api, type Schemas } from '../api.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { InvitationLink } from '../components/InvitationLink.tsx';
 import { Loading } from '../components/States.tsx';
 
 export const INVITATIONS = ['get', '/core/organizations/{org_id}/invitations'] as const;
@@ -11,6 +16,13 @@ export const INVITATIONS = ['get', '/core/organizations/{org_id}/invitations'] a
 export function PendingInvitations({ org }: { org: string }) {
   const queryClient = useQueryClient();
   const [confirm, setConfirm] = useState<Schemas['Invitation'] | null>(null);
+  const [renewed, setRenewed] = useState<Schemas['Invitation'] | null>(null);
+  const renew = $api.useMutation('post', '/core/organizations/{org_id}/members/invite', {
+    onSuccess: (invitation) => {
+      queryClient.invalidateQueries({ queryKey: INVITATIONS });
+      setRenewed(invitation);
+    },
+  });
   const list = $api.useQuery('get', '/core/organizations/{org_id}/invitations', { params: { path: { org_id: org }, query: { limit: 100 } } });
   const revoke = $api.useMutation('delete', '/core/organizations/{org_id}/invitations/{invitation_id}', {
     onSuccess: () => {
@@ -37,12 +49,30 @@ export function PendingInvitations({ org }: { org: string }) {
                   <td>{i.email}</td>
                   <td>{i.scopes.join(', ')}</td>
                   <td>{new Date(i.expires_at).toLocaleDateString()}</td>
-                  <td><button type="button" onClick={() => setConfirm(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button></td>
+                  <td>
+                    <button
+                      type="button"
+                      disabled={renew.isPending}
+                      onClick={() => renew.mutate({ params: { path: { org_id: org } }, body: { email: i.email, scopes: i.scopes, ...(i.project_id ? { project_id: i.project_id } : {}) } })}
+                      aria-label={`New invitation link for ${i.email}`}
+                    >
+                      New link
+                    </button>{' '}
+                    <button type="button" onClick={() => setConfirm(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
+      )}
+      <ErrorMessage error={renew.error} />
+      {renewed?.accept_url && (
+        <Dialog title="New invitation link" onClose={() => setRenewed(null)}>
+          <p role="status">A new invitation was emailed to {renewed.email}; the previous link no longer works.</p>
+          <InvitationLink email={renewed.email} url={renewed.accept_url} />
+          <div className="actions"><button type="button" className="primary" onClick={() => setRenewed(null)}>Done</button></div>
+        </Dialog>
       )}
       {confirm && (
         <Dialog title="Revoke invitation?" onClose={() => setConfirm(null)}>

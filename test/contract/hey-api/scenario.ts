@@ -28,7 +28,16 @@ function ok<T>(what: string, result: { data?: T; error?: unknown; response?: Res
   return result.data;
 }
 
-export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, tag: string): Promise<Scenario> {
+/**
+ * `verificationToken(email)`: the token of the verification link the server sent to `email` (the
+ * test reads it from the server's mail log).
+ */
+export async function scenario(
+  baseUrl: string,
+  fetch: typeof globalThis.fetch,
+  tag: string,
+  verificationToken: (email: string) => Promise<string>,
+): Promise<Scenario> {
   const anonymous = createClient(createConfig({ baseUrl, fetch }));
   const as = (token: string) => createClient(createConfig({ baseUrl, fetch, headers: { Authorization: `Bearer ${token}` } }));
   const password = 'a-long-secure-passphrase';
@@ -42,7 +51,10 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   const session = ok('getSession', await api.getSession({ client: owner }));
   assert(session.user.email === ownerEmail, 'the session is the owner’s');
   const member = ok('signUpEmail (member)', await api.signUpEmail({ client: anonymous, body: { email: memberEmail, password, name: 'Member' } }));
+  assert('token' in member, 'this server signs up without requiring a verified email (200)');
   const asMember = as(member.token);
+  const verified = ok('verifyEmail', await api.verifyEmail({ client: anonymous, query: { token: await verificationToken(ownerEmail) } }));
+  assert(verified.user.email === ownerEmail && verified.user.email_verified, 'the owner’s email is verified');
 
   // Organizations
   const orgs = ok('listOrganizations', await api.listOrganizations({ client: owner, query: { limit: 10 } }));
@@ -70,7 +82,9 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   const invitation = ok('inviteMember', await api.inviteMember({ client: owner, path: { org_id: orgId }, body: { email: memberEmail, scopes: ['orgs:read', 'kv:read'] } }));
   const pending = ok('listInvitations', await api.listInvitations({ client: asMember }));
   assert(pending.invitations.some((i) => i.id === invitation.id), 'the member sees the invitation');
-  ok('acceptInvitation', await api.acceptInvitation({ client: asMember, path: { invitation_id: invitation.id } }));
+  assert(invitation.accept_url !== undefined, 'the inviter gets the invitation link');
+  const secret = new URL(invitation.accept_url).searchParams.get('token') ?? '';
+  ok('acceptInvitation', await api.acceptInvitation({ client: asMember, path: { invitation_id: invitation.id }, body: { token: secret } }));
   ok('listMembers', await api.listMembers({ client: owner, path: { org_id: orgId } }));
   ok('getMyScopes', await api.getMyScopes({ client: asMember, path: { org_id: orgId } }));
   ok('updateMemberScopes', await api.updateMemberScopes({ client: owner, path: { org_id: orgId, user_id: member.user.id }, body: { scopes: ['orgs:read', 'kv:write'] } }));

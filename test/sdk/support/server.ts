@@ -19,9 +19,11 @@ export async function serverWithKey(): Promise<TestServer> {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { token, default_org_id } = await createClient(undefined, { baseUrl: origin }).auth.signUp({
+  const signedUp = await createClient(undefined, { baseUrl: origin }).auth.signUp({
     email: `sdk-${Date.now()}@example.com`, password: 'a-long-secure-passphrase', name: 'SDK Test',
   });
+  if (!('token' in signedUp)) throw new Error('this server signs up without email verification');
+  const { token, default_org_id } = signedUp;
   const session = createClient(token ?? undefined, { baseUrl: origin });
   const project = await session.core.orgs.createProject(default_org_id as string, { name: 'SDK' });
   const { secret } = await session.core.orgs.createToken({

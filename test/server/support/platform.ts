@@ -30,6 +30,9 @@ export const uniqueEmail = (tag = 'user') => `${tag}-${process.pid}-${Date.now()
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/** The one-time secret of an invitation's emailed link, from the `accept_url` of the answer to inviteMember. */
+export const inviteToken = (invitation: { accept_url?: string }): string => new URL(invitation.accept_url!).searchParams.get('token')!;
+
 export interface User {
   email: string;
   userId: string;
