@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardDir, ensureDashboard } from '../../dashboard/index.ts';
 import { createClient, UnauthorizedError } from '../../generated/sdk.ts';
 import { type App, createApp } from '../../server/app.ts';
+import { linkIn, type Mailbox, startMailbox } from '../support/mailbox.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = ['true', '1'].includes(String(process.env.CI).toLowerCase());
@@ -43,6 +44,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
   let base: string;
   let browser: Browser;
   let axeSource: string;
+  let mailbox: Mailbox;
   const offsite: string[] = [];
   const pageErrors: string[] = [];
   const a11y: Record<string, string[]> = {};
@@ -88,7 +90,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     if (!HAVE_CHROMIUM) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium).`);
     await ensureDashboard();
     axeSource = await readFile(AXE, 'utf8');
-    api = await createApp({ dbUrl: ':memory:', dashboardDir, validateResponses: true, rateLimit: { livePerMinute: 10_000, authPerMinute: 10_000 } });
+    // The invitation email goes over SMTP to a server of this test's own, on 127.0.0.1.
+    mailbox = await startMailbox();
+    api = await createApp({ dbUrl: ':memory:', dashboardDir, validateResponses: true, rateLimit: { livePerMinute: 10_000, authPerMinute: 10_000 }, mail: { smtpUrl: mailbox.url } });
     await api.warmUp();
     server = await new Promise<Server>((resolve) => {
       const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -107,6 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await api?.close();
+    await mailbox?.close();
   });
 
   it('1. signs up, creates an organization, a project in a chosen region and a token, and copies its secret', async () => {
@@ -219,7 +224,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     await audit(page, 'channels');
   });
 
-  it('4. Members → Invite; a second user signs up in another browser and accepts; Save new scopes, then Remove', async () => {
+  it('4. Members → Invite; the invitee opens the emailed link in another browser, signs up and accepts; Save new scopes, then Remove', async () => {
     await sidebar(page).getByRole('link', { name: 'Members' }).click();
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Invite' });
@@ -229,21 +234,34 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     await audit(page, 'invite');
     await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
     await dialog.getByText(`Invitation sent to ${invitee.email}`).waitFor();
+    // The owner can copy the link the email carries (a server without SMTP sends none).
+    const shown = await dialog.getByLabel('Invitation link').inputValue();
+    await dialog.getByRole('button', { name: 'Copy link' }).click();
+    await dialog.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+    await audit(page, 'invitation-link');
     await dialog.getByRole('button', { name: 'Done' }).click();
+    const mail = await mailbox.waitFor(invitee.email, /\/invitations\/inv_/);
+    const link = linkIn(mail.raw, '/invitations/');
+    expect(link.href).toBe(shown);
+    expect(link.searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const pending = page.getByRole('region', { name: 'Pending invitations' }).getByRole('row').filter({ hasText: invitee.email });
     await pending.waitFor();
     expect(await page.getByRole('row').filter({ hasText: owner.email }).innerText()).toContain('your scopes: *');
     await audit(page, 'members');
 
+    // The invitee, signed out, opens the emailed link (on this test server's origin): sign-in, then
+    // "Create an account", and back to the invitation with its token.
     const second = await newPage();
-    await second.goto('/auth/sign-up');
+    await second.goto(link.pathname + link.search);
+    await second.waitForURL(/\/auth\/sign-in\?next=/);
+    await second.getByRole('link', { name: 'Create an account' }).click();
+    await second.waitForURL(/\/auth\/sign-up\?next=/);
     await second.getByLabel('Name', { exact: true }).fill(invitee.name);
     await second.getByLabel('Email').fill(invitee.email);
     await second.getByLabel('Password').fill(invitee.password);
     await second.getByRole('button', { name: 'Sign up' }).click();
-    await second.waitForURL(/\/orgs\/org_/);
-    await sidebar(second).getByRole('link', { name: 'Invitations' }).click();
-    await second.getByRole('link', { name: `Join ${orgName}` }).click();
+    await second.waitForURL((url) => url.pathname === link.pathname && url.searchParams.get('token') === link.searchParams.get('token'));
     await second.getByRole('heading', { name: `Join ${orgName}` }).waitFor();
     await audit(second, 'invitation');
     await second.getByRole('button', { name: 'Accept invitation' }).click();

@@ -49,7 +49,8 @@ const calls: [string, (ss: SaaSignalClient) => Promise<unknown>, string, string,
   ['orgs.createToken', (ss) => ss.core.orgs.createToken({ org_id: 'org_1', name: 'K', scopes: ['kv:read'] }), 'POST', '/core/organizations/org_1/tokens', { name: 'K', scopes: ['kv:read'] }],
   ['orgs.revokeToken', (ss) => ss.core.orgs.revokeToken('org_1', 'tok_1'), 'DELETE', '/core/organizations/org_1/tokens/tok_1', undefined],
   ['billing.tokenBalance', (ss) => ss.core.billing.tokenBalance('org_123'), 'GET', '/core/tokens/balance?org_id=org_123', undefined],
-  ['invitations.accept', (ss) => ss.core.invitations.accept('inv_1'), 'POST', '/core/invitations/inv_1/accept', undefined],
+  ['invitations.accept', (ss) => ss.core.invitations.accept('inv_1', { token: 's3cret' }), 'POST', '/core/invitations/inv_1/accept', { token: 's3cret' }],
+  ['invitations.accept no token', (ss) => ss.core.invitations.accept('inv_1'), 'POST', '/core/invitations/inv_1/accept', {}],
 ];
 
 describe('SDK requests', () => {

@@ -90,6 +90,7 @@ describe('generated/openapi.json', () => {
     ['post', '/api/auth/sign-in/email', 'signInEmail', null, null],
     ['post', '/api/auth/sign-out', 'signOut', null, null],
     ['get', '/api/auth/get-session', 'getSession', null, null],
+    ['get', '/api/auth/verify-email', 'verifyEmail', null, null],
     ['get', '/core/organizations', 'listOrganizations', 'orgs:read', null],
     ['post', '/core/organizations', 'createOrganization', 'orgs:write', null],
     ['get', '/core/organizations/{org_id}', 'getOrganization', 'orgs:read', null],
