@@ -20,6 +20,7 @@ import { type IdPrefix, newId } from '../ids.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { existingAccountMail, verificationMail } from '../mail/messages.ts';
 import { document } from '../spec.ts';
+import { baseUrl } from '../http/origins.ts';
 
 /** better-auth's own length check agrees with the document's (the validator runs first anyway). */
 const PASSWORD_MIN_LENGTH: number = document.components.schemas.SignUpRequest.properties.password.minLength;
@@ -76,7 +77,7 @@ export function createAuth(options: CreateAuthOptions) {
       },
     },
     secret: options.secret,
-    baseURL: options.baseURL ?? process.env.SAASIGNAL_BASE_URL ?? 'http://localhost:3000',
+    baseURL: options.baseURL ?? baseUrl(),
     // The API's own limiter covers these routes (per IP); two limiters would disagree on headers.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
