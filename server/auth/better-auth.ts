@@ -20,7 +20,6 @@ import { type IdPrefix, newId } from '../ids.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { existingAccountMail, verificationMail } from '../mail/messages.ts';
 import { document } from '../spec.ts';
-import { baseUrl } from '../http/origins.ts';
 
 /** better-auth's own length check agrees with the document's (the validator runs first anyway). */
 const PASSWORD_MIN_LENGTH: number = document.components.schemas.SignUpRequest.properties.password.minLength;
