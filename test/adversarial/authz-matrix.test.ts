@@ -36,9 +36,15 @@ let castB: Cast;
 let main: World;
 let other: World;
 let requests = 0;
+/** The verification links the app would have emailed (no SMTP here: they go to this log). */
+const mailed: { to: string; link: string }[] = [];
 
 beforeAll(async () => {
-  t = await openApp({ includedMicrotokens: 1e12, rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 } });
+  t = await openApp({
+    includedMicrotokens: 1e12,
+    rateLimit: { livePerMinute: 1e9, testPerHour: 1e9, authPerMinute: 1e9, invalidPerMinute: 1e9 },
+    mail: { smtpUrl: undefined, logLinks: true, log: (_level, _message, fields) => mailed.push({ to: String(fields.to), link: String(fields.link) }) },
+  });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -98,11 +104,19 @@ function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider
         // Grant what the operation itself requires: the caller is known to hold it.
         return op.scope ? [op.scope] : OMIT;
       case 'token':
+        if (op.operationId === 'verifyEmail') return verificationToken(world.cast.owner.email);
         return op.operationId === 'acceptInvitation' && invitation ? world.invitationSecrets.get(invitation) : OMIT;
       default:
         return example === undefined ? OMIT : undefined;
     }
   };
+}
+
+/** The token of the last verification link mailed to `email` (every sign-up is sent one). */
+async function verificationToken(email: string): Promise<string> {
+  await expect.poll(() => mailed.some((m) => m.to === email && m.link.includes('/auth/verify-email'))).toBe(true);
+  const link = mailed.filter((m) => m.to === email && m.link.includes('/auth/verify-email')).at(-1)!.link;
+  return new URL(link).searchParams.get('token')!;
 }
 
 interface Cell {
@@ -270,7 +284,11 @@ type Expectation = { pass: true; orLevelRefusal?: boolean } | { pass: false; sta
 /** The documented answer for a credential kind on an operation. */
 function expected(op: OperationInfo, row: KindRow): Expectation {
   // A `token` query parameter where the document declares none is an unknown parameter.
-  if (row.kind === 'browserQuery' && !op.credentials.includes('browserQuery')) return { pass: false, status: 400, code: 'INVALID_REQUEST' };
+  if (row.kind === 'browserQuery' && !op.credentials.includes('browserQuery')) {
+    // verifyEmail's own `token` is a verification token: a browser token there is a wrong one.
+    if (op.operationId === 'verifyEmail') return { pass: false, status: 400, code: 'VERIFICATION_TOKEN_INVALID' };
+    return { pass: false, status: 400, code: 'INVALID_REQUEST' };
+  }
   if (op.credentials.length === 0) return { pass: true };
   if (row.spec.kind === 'none' || row.kind === null) return { pass: false, status: 401, code: 'UNAUTHORIZED' };
   if (!op.credentials.includes(row.kind)) return { pass: false, status: 403, code: 'FORBIDDEN' };
