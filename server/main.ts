@@ -21,13 +21,11 @@ import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 import { createLogger } from './log.ts';
 import { type DataLock, lockDatabase } from './startup/data-lock.ts';
-import { maskUrl, SetupError } from './startup/setup-error.ts';
+import { exitWith, maskUrl, SetupError } from './startup/setup-error.ts';
 
 /** Reports why the server cannot start, in one line for a setting to fix, and exits 1. */
 function cannotStart(err: unknown): never {
-  if (err instanceof SetupError) console.error(`saasignal: cannot start: ${err.message}`);
-  else console.error('saasignal: cannot start:', err);
-  process.exit(1);
+  exitWith('start', err);
 }
 
 const logger = (() => {
