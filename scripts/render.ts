@@ -6,6 +6,7 @@
  */
 import openapiTS, { astToString } from 'openapi-typescript';
 import { stringify } from 'yaml';
+import { specHash } from '../lib/spec-hash.ts';
 import { buildDocument } from '../spec/index.ts';
 import { generateSdk } from './sdk/generate-sdk.ts';
 
@@ -18,5 +19,6 @@ export async function renderGenerated(): Promise<Record<string, string>> {
   const ast = await openapiTS(JSON.parse(json), { defaultNonNullable: false, alphabetize: false });
   const types = `// ${NOTICE}\n/* eslint-disable */\n${astToString(ast)}`;
   const sdk = generateSdk(doc, `// ${NOTICE}\n// The typed SaaSignal SDK: the operation table, one error class per status and the types, over package/src/runtime.`);
-  return { 'openapi.json': json, 'openapi.yaml': yaml, 'types.ts': types, 'sdk.ts': sdk };
+  // What spec/ looked like, so that `npm start` can tell a stale generated/ (lib/spec-hash.ts).
+  return { 'openapi.json': json, 'openapi.yaml': yaml, 'types.ts': types, 'sdk.ts': sdk, '.spec-sha256': `${specHash()}\n` };
 }

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
 import { databaseUrl } from './db/index.ts';
 import { parseDatabaseUrl } from './db/url.ts';
+import { staleGeneratedWarning } from '../lib/spec-hash.ts';
 import { startupWarnings } from './startup-warnings.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
@@ -38,6 +39,11 @@ const logger = (() => {
 const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
 
 for (const warning of startupWarnings()) log('warn', warning);
+// In development: the contract served is generated/, which an edit of spec/ does not change.
+if (process.env.NODE_ENV !== 'production') {
+  const stale = staleGeneratedWarning();
+  if (stale) log('warn', stale);
+}
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
