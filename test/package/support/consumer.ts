@@ -20,10 +20,13 @@ export async function pack(dir: string): Promise<string> {
   return join(dir, tgz);
 }
 
-/** A new project in a temporary folder with the tarball installed (the package has no dependencies: offline). */
+/**
+ * A new project in a temporary folder with the tarball installed. The CLI's dependencies (the
+ * SDK has none) come from npm's cache, where the repository's own install put them.
+ */
 export async function consumer(tarball: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'saasignal-consumer-'));
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
-  await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
+  await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, timeout: 180_000 });
   return dir;
 }
