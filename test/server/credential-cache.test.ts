@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCache } from '../../server/auth/credential-cache.ts';
 import { RevocationEpoch } from '../../server/auth/revocation-epoch.ts';
 import { revokes } from '../../server/db/write-watch.ts';
-import { bearer, createProject, createToken, expectError, openApp, signUp, type TestApp, type User } from './support/platform.ts';
+import { bearer, createProject, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -170,7 +170,7 @@ describe('two instances on one database and one Redis', () => {
   it('refuses on b the tokens of a member removed or narrowed through a, and the sessions signed out through a', async () => {
     const member = await signUp(a.app, 'credcache-member');
     const invite = await request(a.app).post(`/core/organizations/${owner.orgId}/members/invite`).set(bearer(owner.session)).send({ email: member.email, scopes: ['*'] });
-    await request(a.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(member.session)).send({}).expect(200);
+    await request(a.app).post(`/core/invitations/${invite.body.id}/accept`).set(bearer(member.session)).send({ token: inviteToken(invite.body) }).expect(200);
     const token = await createToken(a.app, member.session, owner.orgId, { scopes: ['kv:read'], project_id: projectId });
     const readOrg = (credential: string) => request(b.app).get(`/core/organizations/${owner.orgId}`).set(bearer(credential));
     expect((await kvGet(b, token.secret)).status).toBe(404);
