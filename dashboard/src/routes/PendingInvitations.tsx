@@ -54,7 +54,7 @@ export function PendingInvitations({ org }: { org: string }) {
                       type="button"
                       disabled={renew.isPending}
                       onClick={() => renew.mutate({ params: { path: { org_id: org } }, body: { email: i.email, scopes: i.scopes, ...(i.project_id ? { project_id: i.project_id } : {}) } })}
-                      aria-label={`New invitation link for ${i.email}`}
+                      aria-label={`New link for ${i.email}`}
                     >
                       New link
                     </button>{' '}
