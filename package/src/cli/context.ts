@@ -51,7 +51,6 @@ export class Context {
   async callOperation(op: CliOperation, values: Record<string, unknown>, flags: { all: boolean; lastEventId?: string }): Promise<void> {
     let credential = await this.credential();
     fillContext(op, values, credential.login?.org_id);
-    if (!credential.key) this.io.stderr(`Not logged in to ${credential.baseUrl}: run \`saasignal auth login\`, or set SAASIGNAL_API_KEY.\n`);
     if (op.stream) return this.follow(op, values, credential, flags.lastEventId);
     const args = sdkArguments(op, values);
     const attempt = async (c: Credential) => {
