@@ -64,15 +64,29 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   });
   const live = (t: number) => sql`(expires_at is null or expires_at > ${t})`;
+  // SQLite's length() counts characters of text; a blob's length is its bytes.
+  const textBytes = db.dialect === 'postgres' ? sql`octet_length(value)` : sql`length(cast(value as blob))`;
   const expired = (t: number) => sql`(kv_entries.expires_at is not null and kv_entries.expires_at <= ${t})`;
 
   const store: KvStore = {
     async get(ns, key) {
+      const read = await store.read(ns, key);
+      return read && { value: read.value, expiresAt: read.expiresAt };
+    },
+
+    async read(ns, key, maxBytes = Number.POSITIVE_INFINITY) {
       const t = now();
-      const { rows } = await sql<Row>`
-        select value, num, expires_at from kv_entries
+      // The text is left in the database when it is over maxBytes (a number is never large).
+      const fits = Number.isFinite(maxBytes) ? sql`${textBytes} <= ${maxBytes}` : sql`1 = 1`;
+      const { rows } = await sql<Row & { bytes: number | string | null }>`
+        select case when ${fits} then value end as value, num, expires_at, ${textBytes} as bytes from kv_entries
         where project_id = ${ns.projectId} and mode = ${ns.mode} and key = ${key} and ${live(t)}`.execute(k);
-      return rows[0] ? record(rows[0]) : null;
+      const row = rows[0];
+      if (!row) return null;
+      if (row.num !== null) return { ...record(row), bytes: encodeValue(Number(row.num)).bytes, omitted: false };
+      const bytes = Number(row.bytes);
+      if (bytes > maxBytes) return { value: null, expiresAt: record(row).expiresAt, bytes, omitted: true };
+      return { ...record(row), bytes, omitted: false };
     },
 
     async set(ns, key, value, opts: SetOptions = {}): Promise<SetResult> {
