@@ -33,6 +33,8 @@ export interface OperationInfo {
   pricePerMinute: number | null;
   /** μt per further started 64 KB of a value read, past its first 64 KB (`x-price-microtokens-per-64kb`). */
   pricePer64KB: number | null;
+  /** Passes the rate limiters; `false` for the probes (`x-rate-limited: false`, spec/health.ts). */
+  rateLimited: boolean;
 }
 
 export const documentPath = new URL('../generated/openapi.json', import.meta.url);
@@ -57,6 +59,7 @@ export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
         stream: op.responses?.['200']?.content?.['text/event-stream'] !== undefined,
         pricePerMinute: op['x-price-microtokens-per-minute'] ?? null,
         pricePer64KB: op['x-price-microtokens-per-64kb'] ?? null,
+        rateLimited: op['x-rate-limited'] !== false,
       } satisfies OperationInfo,
     ]),
   ),
