@@ -180,7 +180,7 @@ defineOperation({
   pricePer64KB: 1,
   request: { params: keyPath },
   responses: { 200: ok(KvEntry, 'The entry.', meteredHeaders), ...kvErrors(404) },
-  sdk: { method: 'infra.kv.get', args: ['path:key'] },
+  sdk: { method: 'infra.kv.get', args: ['path:key'], cli: { command: 'kv get' } },
 });
 
 defineOperation({
@@ -195,7 +195,7 @@ defineOperation({
   price: 2,
   request: { params: keyPath, body: jsonBody(SetValueRequest) },
   responses: { 200: ok(KvEntry, 'The stored entry.', meteredHeaders), ...kvErrors(409, 413, 415) },
-  sdk: { method: 'infra.kv.set', args: ['path:key', 'body:value', 'body'] },
+  sdk: { method: 'infra.kv.set', args: ['path:key', 'body:value', 'body'], cli: { command: 'kv set' } },
 });
 
 defineOperation({
@@ -210,7 +210,7 @@ defineOperation({
   price: 1,
   request: { params: keyPath },
   responses: { 200: ok(KvDeleted, 'The key is gone.', meteredHeaders), ...kvErrors(404) },
-  sdk: { method: 'infra.kv.delete', args: ['path:key'] },
+  sdk: { method: 'infra.kv.delete', args: ['path:key'], cli: { command: 'kv delete' } },
 });
 
 defineOperation({
@@ -229,7 +229,7 @@ defineOperation({
   price: 2,
   request: { params: keyPath, body: jsonBody(IncrementRequest, false) },
   responses: { 200: ok(KvCounter, 'The new value.', meteredHeaders), ...kvErrors(409, 413, 415) },
-  sdk: { method: 'infra.kv.increment', args: ['path:key', 'body'] },
+  sdk: { method: 'infra.kv.increment', args: ['path:key', 'body'], cli: { command: 'kv incr' } },
 });
 
 defineOperation({
@@ -268,7 +268,7 @@ defineOperation({
     }),
   },
   responses: { 200: ok(ScanResult, 'A page of keys.', meteredHeaders), ...kvErrors() },
-  sdk: { method: 'infra.kv.scan', args: ['query'] },
+  sdk: { method: 'infra.kv.scan', args: ['query'], cli: { command: 'kv scan' } },
 });
 
 defineOperation({
@@ -289,5 +289,5 @@ defineOperation({
   pricePer64KB: 1,
   request: { body: jsonBody(BatchRequest) },
   responses: { 200: ok(BatchResult, 'One result per op, in order.', meteredHeaders), ...kvErrors(413, 415) },
-  sdk: { method: 'infra.kv.batch', args: ['body:ops'] },
+  sdk: { method: 'infra.kv.batch', args: ['body:ops'], cli: { command: 'kv batch' } },
 });
