@@ -9,11 +9,9 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Locals } from '../context.ts';
-import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
 import type { OperationInfo } from '../spec.ts';
-import { charge } from './balance.ts';
-import { recordUsage } from './usage.ts';
+import type { Ledger } from './ledger.ts';
 
 export const USED_HEADER = 'X-Microtokens-Used';
 
@@ -26,7 +24,7 @@ export function priceOf(op: OperationInfo, body: unknown): number | null {
   return op.price;
 }
 
-export function meter(op: OperationInfo, db: Db, allowance: () => number) {
+export function meter(op: OperationInfo, ledger: Ledger) {
   return async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     const price = priceOf(op, req.body);
     if (price === null) return next();
@@ -36,12 +34,12 @@ export function meter(op: OperationInfo, db: Db, allowance: () => number) {
       res.setHeader(USED_HEADER, '0');
       return next();
     }
-    if (!(await charge(db, auth.orgId!, price, allowance()))) {
+    // Charged against this instance's hold, with its usage record (written within a second, see ledger.ts).
+    const charged = ledger.charge(auth.orgId!, op.operationId, price);
+    if (!(charged === true || (await charged))) {
       res.setHeader(USED_HEADER, '0');
       throw new ApiError('INSUFFICIENT_TOKENS', `This call costs ${price} μt and the organization's balance is lower. Top it up to continue.`);
     }
-    // Recorded once charged, before the handler: what Usage shows adds up to the headers.
-    await recordUsage(db, auth.orgId!, op.operationId, price);
     res.setHeader(USED_HEADER, String(price));
     next();
   };

@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { flushLedger } from './ledger.ts';
 
 /** Adds one charged call of `price` μt. */
 export async function recordUsage(db: Db, orgId: string, operationId: string, price: number, now = new Date()): Promise<void> {
@@ -36,6 +37,7 @@ export interface UsageRow {
 
 /** The rows of one cycle, numbers as numbers (PostgreSQL returns bigint as text). */
 export async function readUsage(db: Db, orgId: string, cycle: string): Promise<UsageRow[]> {
+  await flushLedger(db, orgId);
   const rows = await db.kysely
     .selectFrom('usage_daily')
     .select(['day', 'operation_id', 'calls', 'microtokens'])
