@@ -31,6 +31,18 @@ export type CredentialKind = keyof typeof SCHEMES;
  */
 export type SdkArg = `path:${string}` | `query:${string}` | `body:${string}` | 'body' | 'query' | 'path+body';
 
+/**
+ * The operation's command in the `saasignal` CLI (package/src/cli), which builds its command
+ * table from these: `command` is the noun and verb (`kv get`; one word for `balance`), `args`
+ * the request fields taken as positional arguments, in order. Without `args`, the single-field
+ * SDK arguments (`path:key`, `body:value`) are the positionals, except `org_id`, which becomes
+ * `--org-id` with the stored login's organization as its default. Every other field is an option.
+ */
+export interface CliDef {
+  command: string;
+  args?: string[];
+}
+
 export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationId'> {
   operationId: string;
   /** Credential kinds that may call the operation. Omitted: public. */
@@ -46,12 +58,17 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
   pricePerMinute?: number;
   /**
+   * For a read that returns values: microtokens for each further started 64 KB of a value past its
+   * first 64 KB (each `get` of a batch on its own), on top of the price per call (see the Token model guide).
+   */
+  pricePer64KB?: number;
+  /**
    * `false` for probes (spec/health.ts): no limiter, so no 429 and no `RateLimit` headers. An
    * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
    */
   rateLimited?: false;
-  /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
-  sdk: { method: string; args: SdkArg[]; static?: string };
+  /** The SDK method, e.g. `infra.kv.set`, its arguments in order, and its CLI command. */
+  sdk: { method: string; args: SdkArg[]; static?: string; cli?: CliDef };
 }
 
 const operations: OperationDef[] = [];
@@ -133,7 +150,7 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
 
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
-  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, rateLimited, ...route } = def;
+  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, pricePer64KB, sdk, description, rateLimited, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
   const notes: string[] = [];
@@ -155,6 +172,9 @@ export function defineOperation(def: OperationDef): void {
         .join(', ')}.`,
     );
   }
+  if (pricePer64KB !== undefined) {
+    notes.push(`**Price by size:** a value over 64 KB costs ${pricePer64KB} μt more for each further started 64 KB it is returned with.`);
+  }
   const idempotent = isIdempotent(def);
   if (idempotent) notes.push('**Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).');
   operations.push(def);
@@ -173,6 +193,7 @@ export function defineOperation(def: OperationDef): void {
     ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
     ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
+    ...(pricePer64KB !== undefined ? { 'x-price-microtokens-per-64kb': pricePer64KB } : {}),
     'x-credentials': credentials ?? [],
     ...(rateLimited === false ? { 'x-rate-limited': false } : {}),
     ...(idempotent ? { 'x-idempotent': true } : {}),
