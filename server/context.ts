@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import type { OperationId } from './spec.ts';
 
-export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token';
+export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token' | 'oauth_token';
 
 export interface AuthContext {
   type: CredentialType;

@@ -21,6 +21,7 @@ export const SCHEMES = {
   apiKey: ['apiKeyBearer', 'apiKeyHeader'],
   browser: ['browserBearer'],
   browserQuery: ['browserQuery'],
+  oauth: ['oauthBearer'],
 } as const;
 export type CredentialKind = keyof typeof SCHEMES;
 
@@ -45,8 +46,11 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   priceByOp?: Record<string, number>;
   /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
   pricePerMinute?: number;
-  /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
-  sdk: { method: string; args: SdkArg[]; static?: string };
+  /**
+   * The SDK method, e.g. `infra.kv.set`, and its arguments in order. Omitted only for the OAuth
+   * protocol endpoints, which OAuth clients call by the RFCs, not through the SDK.
+   */
+  sdk?: { method: string; args: SdkArg[]; static?: string };
 }
 
 const operations: OperationDef[] = [];
@@ -125,8 +129,17 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
   return { cursor_param: 'cursor', next_cursor_field: 'next_cursor', items: items[0] };
 }
 
+/**
+ * An OAuth access token (a CLI login) acts where an API token does: one rule here rather than a
+ * second credential list per operation, so the two can never disagree.
+ */
+function withOAuth(credentials: CredentialKind[] | undefined): CredentialKind[] | undefined {
+  return credentials?.includes('apiKey') && !credentials.includes('oauth') ? [...credentials, 'oauth'] : credentials;
+}
+
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
-export function defineOperation(def: OperationDef): void {
+export function defineOperation(input: OperationDef): void {
+  const def = { ...input, credentials: withOAuth(input.credentials) };
   const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
@@ -166,7 +179,7 @@ export function defineOperation(def: OperationDef): void {
     ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
     'x-credentials': credentials ?? [],
     ...(idempotent ? { 'x-idempotent': true } : {}),
-    'x-sdk': sdk,
+    ...(sdk ? { 'x-sdk': sdk } : {}),
     ...(page ? { 'x-pagination': page } : {}),
   } as RouteConfig);
 }

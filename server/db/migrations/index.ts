@@ -8,6 +8,7 @@ import type { Dialect } from '../index.ts';
 import { accountSecurityMigration } from './account-security.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
+import { oauthMigration } from './oauth.ts';
 import { platformMigration } from './platform.ts';
 import { tokenLineageMigration } from './token-lineage.ts';
 import { usageMigration } from './usage.ts';
@@ -20,5 +21,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_account_security': accountSecurityMigration(),
     '0005_usage': usageMigration(),
     '0006_token_lineage': tokenLineageMigration(),
+    '0009_oauth': oauthMigration(),
   };
 }
