@@ -2405,15 +2405,37 @@ export interface components {
         };
         /**
          * @example {
+         *       "grants": [
+         *         {
+         *           "id": "ogr_01JNXSE1F2G3H4J5K6M7N8P9QR",
+         *           "client": {
+         *             "client_id": "saasignal-cli",
+         *             "name": "SaaSignal CLI"
+         *           },
+         *           "user_id": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
+         *           "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *           "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *           "scopes": [
+         *             "kv:read",
+         *             "kv:write"
+         *           ],
+         *           "created_at": "2026-03-10T13:15:00.000Z",
+         *           "last_used_at": null
+         *         }
+         *       ]
+         *     }
+         */
+        OAuthGrantList: {
+            grants: components["schemas"]["OAuthGrant"][];
+        };
+        /**
+         * @example {
          *       "success": true
          *     }
          */
         SignOutResult: {
             /** @enum {boolean} */
             success: true;
-        };
-        OAuthGrantList: {
-            grants: components["schemas"]["OAuthGrant"][];
         };
     };
     responses: {

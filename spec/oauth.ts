@@ -420,6 +420,20 @@ export const OAuthGrant = registry.register(
     }),
 );
 
+export const OAuthGrantList = registry.register(
+  'OAuthGrantList',
+  z.object({ grants: z.array(OAuthGrant) }).openapi({ example: { grants: [OAuthGrant.parse({
+    id: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR',
+    client: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' },
+    user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+    org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+    project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
+    scopes: ['kv:read', 'kv:write'],
+    created_at: '2026-03-10T13:15:00.000Z',
+    last_used_at: null,
+  })] } }),
+);
+
 defineOperation({
   method: 'get',
   path: '/core/oauth/grants',
@@ -429,7 +443,7 @@ defineOperation({
   description: 'Your authorized CLI sessions (OAuth grants) that are not revoked, newest first.',
   credentials: ['session'],
   scope: null,
-  responses: { 200: ok(z.object({ grants: z.array(OAuthGrant) }).openapi('OAuthGrantList'), 'The sessions.'), ...errors(401) },
+  responses: { 200: ok(OAuthGrantList, 'The sessions.'), ...errors(401) },
   sdk: { method: 'core.oauth.listGrants', args: [] },
 });
 
