@@ -4241,9 +4241,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorizationServerMetadata"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     requestOAuthToken: {
@@ -4404,8 +4406,8 @@ export interface operations {
                 client_id: string;
                 /** @description A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`. */
                 redirect_uri: string;
-                /** @description Space-separated scopes. */
-                scope?: string;
+                /** @description The scopes the CLI asks for (the user may grant fewer), separated by spaces (`%20`) or, as OAuth clients encode them, `+`. */
+                scope: string;
                 state?: string;
                 /** @description The PKCE challenge: base64url(SHA-256(verifier)), 43 characters. */
                 code_challenge: string;
@@ -4447,8 +4449,8 @@ export interface operations {
                 client_id: string;
                 /** @description A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`. */
                 redirect_uri: string;
-                /** @description Space-separated scopes. */
-                scope?: string;
+                /** @description The scopes the CLI asks for (the user may grant fewer), separated by spaces (`%20`) or, as OAuth clients encode them, `+`. */
+                scope: string;
                 state?: string;
                 /** @description The PKCE challenge: base64url(SHA-256(verifier)), 43 characters. */
                 code_challenge: string;

@@ -13,9 +13,13 @@ import { CHALLENGE } from './secrets.ts';
 
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(document.components.schemas.Scope.enum as string[]);
 
-/** The scopes of a space-separated `scope` parameter; an unknown one or none at all is refused. */
+/**
+ * The scopes of a space-separated `scope` parameter; an unknown one or none at all is refused. A
+ * `+` separates too: the query is parsed as RFC 3986 (server/http/url-encoding.ts), where a form
+ * encoder's `+` for a space stays a `+`, and no scope contains one.
+ */
 export function parseScopeParam(value: string | undefined): { scopes: string[] } | { problem: string } {
-  const scopes = [...new Set((value ?? '').split(' ').filter(Boolean))];
+  const scopes = [...new Set((value ?? '').split(/[ +]/).filter(Boolean))];
   if (scopes.length === 0) return { problem: 'Ask for at least one scope (scope=kv:read kv:write …).' };
   const unknown = scopes.filter((s) => !KNOWN_SCOPES.has(s));
   if (unknown.length > 0) return { problem: `Unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; see scopes_supported in the server metadata.` };
@@ -26,7 +30,7 @@ export interface AuthorizationQuery {
   response_type: string;
   client_id: string;
   redirect_uri: string;
-  scope?: string;
+  scope: string;
   state?: string;
   code_challenge: string;
   code_challenge_method: string;
