@@ -39,6 +39,7 @@ const GrantIdRef = z
 
 const UserCode = z
   .string()
+  .min(1)
   .max(16)
   .openapi({ description: 'The code shown by the device, `XXXX-XXXX` (case and the dash do not matter).', example: 'WDJB-MJHT' });
 
@@ -279,18 +280,18 @@ export const OAuthAuthorizationRequest = registry.register(
 );
 
 const authorizationQuery = z.object({
-  response_type: z.string().max(32).openapi({ description: 'Must be `code`.', example: 'code' }),
-  client_id: z.string().max(128).openapi({ example: CLI_CLIENT_ID }),
-  redirect_uri: z.string().max(2048).openapi({ description: 'A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`.', example: 'http://127.0.0.1:53682/callback' }),
-  scope: z.string().max(2048).openapi({
+  response_type: z.string().min(1).max(32).openapi({ description: 'Must be `code`.', example: 'code' }),
+  client_id: z.string().min(1).max(128).openapi({ example: CLI_CLIENT_ID }),
+  redirect_uri: z.string().min(1).max(2048).openapi({ description: 'A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`.', example: 'http://127.0.0.1:53682/callback' }),
+  scope: z.string().min(1).max(2048).openapi({
     description: 'The scopes the CLI asks for (the user may grant fewer), separated by spaces (`%20`) or, as OAuth clients encode them, `+`.',
     example: 'kv:read kv:write',
     // OAuth clients build this query as a form (`kv%3Aread+kv%3Awrite`) or by hand (`kv:read kv:write`): both are accepted.
     param: { allowReserved: true },
   }),
-  state: z.string().max(1024).optional().openapi({ example: 'af0ifjsldkj' }),
-  code_challenge: z.string().max(128).openapi({ description: 'The PKCE challenge: base64url(SHA-256(verifier)), 43 characters.', example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' }),
-  code_challenge_method: z.string().max(16).openapi({ description: 'Must be `S256`.', example: 'S256' }),
+  state: z.string().min(1).max(1024).optional().openapi({ example: 'af0ifjsldkj' }),
+  code_challenge: z.string().min(1).max(128).openapi({ description: 'The PKCE challenge: base64url(SHA-256(verifier)), 43 characters.', example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' }),
+  code_challenge_method: z.string().min(1).max(16).openapi({ description: 'Must be `S256`.', example: 'S256' }),
 });
 
 defineOperation({
