@@ -94,6 +94,8 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "core.oauth.decideDevice": {"method":"POST","path":"/core/oauth/device","args":["body"],"pathParams":[],"body":true,"idempotent":true},
   "core.oauth.listGrants": {"method":"GET","path":"/core/oauth/grants","args":[],"pathParams":[]},
   "core.oauth.revokeGrant": {"method":"DELETE","path":"/core/oauth/grants/{grant_id}","args":["path:grant_id"],"pathParams":["grant_id"]},
+  "health.live": {"method":"GET","path":"/healthz","args":[],"pathParams":[]},
+  "health.ready": {"method":"GET","path":"/readyz","args":[],"pathParams":[]},
 };
 
 const API: ApiDefinition = { operations: OPERATIONS, errors: ERROR_CLASSES, baseUrl: "http://localhost:3000" };
@@ -215,6 +217,12 @@ export interface SaaSignalApi {
       /** Subscribe to a channel: `GET /infra/channels/{channel}/subscribe`. */
       subscribe(channel: Path<paths["/infra/channels/{channel}/subscribe"]["get"]>["channel"], options?: SubscribeOptions): AsyncGenerator<components["schemas"]["ChannelEvent"]>;
     };
+  };
+  readonly health: {
+    /** Liveness probe: `GET /healthz`. */
+    live(options?: RequestOptions): APIPromise<Ok<paths["/healthz"]["get"]>>;
+    /** Readiness probe: `GET /readyz`. */
+    ready(options?: RequestOptions): APIPromise<Ok<paths["/readyz"]["get"]>>;
   };
 }
 

@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
-import { identify } from './auth/identify.ts';
+import { identify, verifiedCredentials } from './auth/identify.ts';
 import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
 import { isCommonPassword } from './auth/password-policy.ts';
 import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
@@ -41,7 +41,7 @@ import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import type { Logger as PinoLogger } from 'pino';
-import { type Readiness, readiness } from './http/health.ts';
+import { healthHandlers, type Readiness, readiness, sharedReadiness } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
@@ -134,6 +134,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       const connection = await connectRedis(options.redisUrl);
       redis = connection;
       opened.push({ close: () => closeRedis(connection) });
+      // Several instances: a revocation through one reaches the credentials cached by all.
+      db.revocations.useRedis(connection, options.infra?.redisKeyPrefix ?? 'ss:');
     }
     // Streams are counted where every instance sees them: Redis when there is one.
     const slots = redis ? (await import('./streams/slots.ts')).redisSlots(redis, options.infra?.redisKeyPrefix) : memorySlots();
@@ -145,7 +147,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const keys = idempotency(db, log);
     opened.push({ close: async () => keys.close() });
 
+    const ready = () => readiness(db, redis);
     const handlers: Handlers = {
+      ...healthHandlers(sharedReadiness(ready)),
       ...platformHandlers({
         db,
         auth,
@@ -200,17 +204,18 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     assertEveryOperationHandled(handlers);
     const forgery = csrf(trustedOrigins());
+    const verified = verifiedCredentials();
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId]!;
       // The invalid-credential limit comes before identify: a refused address costs no lookup.
       const chain =
         op.credentials.length === 0
-          ? [noStore, limiters.invalidCredentials, limiters.perIp]
+          ? [noStore, ...(op.rateLimited ? [limiters.invalidCredentials, limiters.perIp] : [])]
           : [
               noStore,
               ...(op.credentials.includes('session') ? [forgery] : []),
               limiters.invalidCredentials,
-              identify(op, { db, auth, browser }),
+              identify(op, { db, auth, browser, verified }),
               limiters.perCredential,
               authorize(op, db),
               keys.middleware(op),
@@ -231,7 +236,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
         await Promise.all([auth(), isCommonPassword('')]);
       },
-      readiness: () => readiness(db, redis),
+      readiness: ready,
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);

@@ -239,7 +239,7 @@ export const ErrorEnvelope = registry.register(
             }),
           )
           .optional()
-          .openapi({ description: 'For validation errors: one entry per field that failed.' }),
+          .openapi({ description: 'For validation errors: one entry per field that failed. For a readiness probe: one entry per check that failed.' }),
       }),
     })
     .openapi({

@@ -79,6 +79,8 @@ const calls: [string, (ss: SaaSignalClient) => Promise<unknown>][] = [
   ['decideOAuthDevice', (ss) => ss.core.oauth.decideDevice({ user_code: 'WDJB-MJHT', decision: 'deny' })],
   ['listOAuthGrants', (ss) => ss.core.oauth.listGrants()],
   ['revokeOAuthGrant', (ss) => ss.core.oauth.revokeGrant('ogr_01JNXSE1F2G3H4J5K6M7N8P9QR')],
+  ['getLiveness', (ss) => ss.health.live()],
+  ['getReadiness', (ss) => ss.health.ready()],
 ];
 
 let prism: Spawned;

@@ -129,6 +129,8 @@ describe('generated/openapi.json', () => {
     ['post', '/core/oauth/device', 'decideOAuthDevice', null, null],
     ['get', '/core/oauth/grants', 'listOAuthGrants', null, null],
     ['delete', '/core/oauth/grants/{grant_id}', 'revokeOAuthGrant', null, null],
+    ['get', '/healthz', 'getLiveness', null, null],
+    ['get', '/readyz', 'getReadiness', null, null],
   ];
   // The OAuth protocol endpoints: public, called by OAuth clients as the RFCs say, not through the SDK.
   const protocol: [string, string, string][] = [
