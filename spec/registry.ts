@@ -59,6 +59,11 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
   pricePerMinute?: number;
   /**
+   * For a read that returns values: microtokens for each further started 64 KB of a value past its
+   * first 64 KB (each `get` of a batch on its own), on top of the price per call (see the Token model guide).
+   */
+  pricePer64KB?: number;
+  /**
    * `false` for probes (spec/health.ts): no limiter, so no 429 and no `RateLimit` headers. An
    * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
    */
@@ -158,7 +163,7 @@ function withOAuth(credentials: CredentialKind[] | undefined): CredentialKind[] 
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(input: OperationDef): void {
   const def = { ...input, credentials: withOAuth(input.credentials) };
-  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, rateLimited, ...route } = def;
+  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, pricePer64KB, sdk, description, rateLimited, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
   const notes: string[] = [];
@@ -180,6 +185,9 @@ export function defineOperation(input: OperationDef): void {
         .join(', ')}.`,
     );
   }
+  if (pricePer64KB !== undefined) {
+    notes.push(`**Price by size:** a value over 64 KB costs ${pricePer64KB} μt more for each further started 64 KB it is returned with.`);
+  }
   const idempotent = isIdempotent(def);
   if (idempotent) notes.push('**Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).');
   operations.push(def);
@@ -198,6 +206,7 @@ export function defineOperation(input: OperationDef): void {
     ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
     ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
+    ...(pricePer64KB !== undefined ? { 'x-price-microtokens-per-64kb': pricePer64KB } : {}),
     'x-credentials': credentials ?? [],
     ...(rateLimited === false ? { 'x-rate-limited': false } : {}),
     ...(idempotent ? { 'x-idempotent': true } : {}),

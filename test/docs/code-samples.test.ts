@@ -147,11 +147,12 @@ const authResult = await ss.auth.signIn({ email: 'alice@acme.com', password: 'a-
     expect(sdkSample(doc, op)).toBe(want.sdk);
   });
 
-  it('gives every operation a curl and an SDK sample, in that order', () => {
+  it('gives every operation a curl and an SDK sample, in that order, then a CLI one where it has a command', () => {
     const enriched = withCodeSamples(doc);
     for (const op of operations(enriched)) {
       // The OAuth protocol endpoints have no SDK method (OAuth clients call them by the RFCs): curl only.
-      const labels = op.op['x-sdk'] ? ['curl', 'SDK'] : ['curl'];
+      const sdk = op.op['x-sdk'];
+      const labels = !sdk ? ['curl'] : sdk.cli ? ['curl', 'SDK', 'CLI'] : ['curl', 'SDK'];
       expect(op.op['x-codeSamples'].map((s: Json) => s.label), op.operationId).toEqual(labels);
     }
     // The source document is left as it was.
