@@ -8,8 +8,9 @@ import type { Dialect } from '../index.ts';
 import { accountSecurityMigration } from './account-security.ts';
 import { balanceHoldsMigration } from './balance-holds.ts';
 import { idempotencyMigration } from './idempotency.ts';
-import { kvMigration } from './kv.ts';
 import { invitationSecretMigration } from './invitation-secret.ts';
+import { kvMigration } from './kv.ts';
+import { oauthMigration } from './oauth.ts';
 import { platformMigration } from './platform.ts';
 import { tokenLineageMigration } from './token-lineage.ts';
 import { usageMigration } from './usage.ts';
@@ -23,6 +24,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005_usage': usageMigration(),
     '0006_token_lineage': tokenLineageMigration(),
     '0008_invitation_secret': invitationSecretMigration(),
+    '0009_oauth': oauthMigration(),
     '0010_balance_holds': balanceHoldsMigration(),
   };
 }
