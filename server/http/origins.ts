@@ -6,6 +6,7 @@
  * @module server/http/origins
  * @see https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin
  */
+import { ORIGIN_MAX } from '../../spec/common.ts';
 
 /** The server's own origin when `SAASIGNAL_BASE_URL` is not set (as better-auth assumes too). */
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
@@ -14,7 +15,8 @@ export const DEFAULT_BASE_URL = 'http://localhost:3000';
 export function originOf(url: string): string | null {
   try {
     const parsed = new URL(url.trim());
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
+    // The document bounds the echoed `Access-Control-Allow-Origin`; no real origin comes near it.
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin.length <= ORIGIN_MAX ? parsed.origin : null;
   } catch {
     return null;
   }
