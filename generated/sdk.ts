@@ -88,6 +88,8 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "infra.kv.batch": {"method":"POST","path":"/infra/kv","args":["body:ops"],"pathParams":[],"body":true,"idempotent":true},
   "infra.channels.publish": {"method":"POST","path":"/infra/channels/{channel}/publish","args":["path:channel","body"],"pathParams":["channel"],"body":true,"idempotent":true},
   "infra.channels.subscribe": {"method":"GET","path":"/infra/channels/{channel}/subscribe","args":["path:channel"],"pathParams":["channel"],"stream":true},
+  "health.live": {"method":"GET","path":"/healthz","args":[],"pathParams":[]},
+  "health.ready": {"method":"GET","path":"/readyz","args":[],"pathParams":[]},
 };
 
 const API: ApiDefinition = { operations: OPERATIONS, errors: ERROR_CLASSES, baseUrl: "http://localhost:3000" };
@@ -195,6 +197,12 @@ export interface SaaSignalApi {
       /** Subscribe to a channel: `GET /infra/channels/{channel}/subscribe`. */
       subscribe(channel: Path<paths["/infra/channels/{channel}/subscribe"]["get"]>["channel"], options?: SubscribeOptions): AsyncGenerator<components["schemas"]["ChannelEvent"]>;
     };
+  };
+  readonly health: {
+    /** Liveness probe: `GET /healthz`. */
+    live(options?: RequestOptions): APIPromise<Ok<paths["/healthz"]["get"]>>;
+    /** Readiness probe: `GET /readyz`. */
+    ready(options?: RequestOptions): APIPromise<Ok<paths["/readyz"]["get"]>>;
   };
 }
 

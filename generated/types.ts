@@ -693,6 +693,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process serves HTTP, whatever the state of the database or Redis: restart an instance only when this fails. No credential, never charged, never rate limited.
+         */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description Answers 200 when this instance can serve requests: the database answers, every migration is applied and Redis (when configured) answers. Otherwise 503 `SERVICE_UNAVAILABLE` with `Retry-After`, and one `details` entry per failed check (`/checks/redis`: `unavailable`): send no traffic to the instance until it is ready again (it recovers by itself). Each check waits at most 2 seconds; concurrent probes share one check, and a result is reused for up to 1 second. No credential, never charged, never rate limited.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -824,7 +864,7 @@ export interface components {
                 docs: string;
                 /** @example req_01JNXSD1E2F3G4H5J6K7M8N9PQ */
                 request_id: string;
-                /** @description For validation errors: one entry per field that failed (the first 100). */
+                /** @description For validation errors: one entry per field that failed (the first 100). For a readiness probe: one entry per check that failed. */
                 details?: {
                     /** @example /body/ttl */
                     path: string;
@@ -1927,6 +1967,49 @@ export interface components {
              */
             delivered: number;
             published_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        Liveness: {
+            /**
+             * @description Always `ok`: an answer at all means the process serves HTTP.
+             * @enum {string}
+             */
+            status: "ok";
+        };
+        /**
+         * @example {
+         *       "status": "ready",
+         *       "checks": {
+         *         "database": "ok",
+         *         "migrations": "ok",
+         *         "redis": "ok"
+         *       }
+         *     }
+         */
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            checks: {
+                /**
+                 * @description The SQL database (`DATABASE_URL`) answered.
+                 * @enum {string}
+                 */
+                database: "ok" | "unavailable" | "pending" | "not_configured";
+                /**
+                 * @description Every migration this server knows is applied (`pending` otherwise).
+                 * @enum {string}
+                 */
+                migrations: "ok" | "unavailable" | "pending" | "not_configured";
+                /**
+                 * @description Redis (`REDIS_URL`) answered a `PING`; `not_configured` without `REDIS_URL`.
+                 * @enum {string}
+                 */
+                redis: "ok" | "unavailable" | "pending" | "not_configured";
+            };
         };
         /**
          * @example {
@@ -3784,6 +3867,57 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

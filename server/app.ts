@@ -41,7 +41,7 @@ import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
 import type { Logger as PinoLogger } from 'pino';
-import { type Readiness, readiness } from './http/health.ts';
+import { healthHandlers, type Readiness, readiness, sharedReadiness } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { speedUpValidator } from './http/validator-speedups.ts';
@@ -142,7 +142,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const keys = idempotency(db, log);
     opened.push({ close: async () => keys.close() });
 
+    const ready = () => readiness(db, redis);
     const handlers: Handlers = {
+      ...healthHandlers(sharedReadiness(ready)),
       ...platformHandlers({
         db,
         auth,
@@ -193,7 +195,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       // The invalid-credential limit comes before identify: a refused address costs no lookup.
       const chain =
         op.credentials.length === 0
-          ? [noStore, limiters.invalidCredentials, limiters.perIp]
+          ? [noStore, ...(op.rateLimited ? [limiters.invalidCredentials, limiters.perIp] : [])]
           : [
               noStore,
               ...(op.credentials.includes('session') ? [forgery] : []),
@@ -219,7 +221,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
         await Promise.all([auth(), isCommonPassword('')]);
       },
-      readiness: () => readiness(db, redis),
+      readiness: ready,
       async close() {
         // An import still in flight would outlive the database it is about to use.
         await authLoading?.catch(() => undefined);

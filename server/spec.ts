@@ -31,6 +31,8 @@ export interface OperationInfo {
   stream: boolean;
   /** μt per minute an open stream stays connected (`x-price-microtokens-per-minute`). */
   pricePerMinute: number | null;
+  /** Passes the rate limiters; `false` for the probes (`x-rate-limited: false`, spec/health.ts). */
+  rateLimited: boolean;
 }
 
 export const documentPath = new URL('../generated/openapi.json', import.meta.url);
@@ -54,6 +56,7 @@ export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
         idempotent: op['x-idempotent'] === true,
         stream: op.responses?.['200']?.content?.['text/event-stream'] !== undefined,
         pricePerMinute: op['x-price-microtokens-per-minute'] ?? null,
+        rateLimited: op['x-rate-limited'] !== false,
       } satisfies OperationInfo,
     ]),
   ),

@@ -4,11 +4,11 @@
  *
  * @module server/startup-warnings
  */
-import { DEFAULT_BASE_URL } from './http/origins.ts';
+import { defaultBaseUrl } from './http/origins.ts';
 
 export function startupWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
   const warnings: string[] = [];
-  const baseUrl = env.SAASIGNAL_BASE_URL || DEFAULT_BASE_URL;
+  const baseUrl = env.SAASIGNAL_BASE_URL || defaultBaseUrl(env);
   if (env.NODE_ENV === 'production' && !baseUrl.startsWith('https://')) {
     warnings.push(
       `NODE_ENV=production but SAASIGNAL_BASE_URL is ${env.SAASIGNAL_BASE_URL ? `"${baseUrl}"` : 'not set'}, not an https:// URL: ` +

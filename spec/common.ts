@@ -250,7 +250,9 @@ export const ErrorEnvelope = registry.register(
           )
           .max(ERROR_DETAILS_MAX)
           .optional()
-          .openapi({ description: `For validation errors: one entry per field that failed (the first ${ERROR_DETAILS_MAX}).` }),
+          .openapi({
+            description: `For validation errors: one entry per field that failed (the first ${ERROR_DETAILS_MAX}). For a readiness probe: one entry per check that failed.`,
+          }),
       }),
     })
     .openapi({

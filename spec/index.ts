@@ -20,6 +20,7 @@ import './billing.ts';
 import './usage.ts';
 import './kv.ts';
 import './channels.ts';
+import './health.ts';
 
 export const TAGS = [
   ['Auth', 'Email accounts and sessions.'],
@@ -30,6 +31,7 @@ export const TAGS = [
   ['Billing', 'The metered token balance of an organization.'],
   ['KV', 'A key-value store namespaced per project. Test tokens (`sk_test_…`) see a separate sandbox.'],
   ['Channels', 'Realtime channels: publish events, subscribe with server-sent events.'],
+  ['Health', 'Liveness and readiness probes for load balancers and orchestrators: public, free and never rate limited.'],
 ] as const;
 
 export function buildDocument() {

@@ -45,6 +45,11 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   priceByOp?: Record<string, number>;
   /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
   pricePerMinute?: number;
+  /**
+   * `false` for probes (spec/health.ts): no limiter, so no 429 and no `RateLimit` headers. An
+   * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
+   */
+  rateLimited?: false;
   /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
   sdk: { method: string; args: SdkArg[]; static?: string };
 }
@@ -81,7 +86,8 @@ function withReplayHeader(responses: RouteConfig['responses']): RouteConfig['res
 function impliedErrors(def: OperationDef): Record<string, { $ref: string }> {
   // 405 (a method the path does not take) and 500 can answer any request: typed error unions
   // should include them.
-  const statuses: [number, string][] = [[405, 'MethodNotAllowed'], [429, 'RateLimited'], [500, 'InternalError']];
+  const statuses: [number, string][] = [[405, 'MethodNotAllowed'], [500, 'InternalError']];
+  if (def.rateLimited !== false) statuses.push([429, 'RateLimited']);
   if (def.credentials?.length) statuses.push([401, 'Unauthorized'], [403, 'Forbidden']);
   // An idempotency key reused with another request (422) or while its first request runs (409).
   if (isIdempotent(def)) statuses.push([409, 'Conflict'], [422, 'UnprocessableContent']);
@@ -127,7 +133,7 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
 
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
-  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, ...route } = def;
+  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, rateLimited, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
   const notes: string[] = [];
@@ -156,7 +162,10 @@ export function defineOperation(def: OperationDef): void {
   registry.registerPath({
     ...route,
     ...(idempotent ? { parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
-    responses: { ...impliedErrors(def), ...withRateLimitHeaders(idempotent ? withReplayHeader(route.responses) : route.responses) },
+    responses: {
+      ...impliedErrors(def),
+      ...(rateLimited === false ? route.responses : withRateLimitHeaders(idempotent ? withReplayHeader(route.responses) : route.responses)),
+    },
     description: [description, ...notes].filter(Boolean).join('\n\n'),
     ...(security ? { security } : { security: [] }),
     'x-scope': scope ?? null,
@@ -165,6 +174,7 @@ export function defineOperation(def: OperationDef): void {
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
     ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
     'x-credentials': credentials ?? [],
+    ...(rateLimited === false ? { 'x-rate-limited': false } : {}),
     ...(idempotent ? { 'x-idempotent': true } : {}),
     'x-sdk': sdk,
     ...(page ? { 'x-pagination': page } : {}),

@@ -16,6 +16,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../db/index.ts';
 import { type IdPrefix, newId } from '../ids.ts';
 import { document } from '../spec.ts';
+import { baseUrl } from '../http/origins.ts';
 
 /** better-auth's own length check agrees with the document's (the validator runs first anyway). */
 const PASSWORD_MIN_LENGTH: number = document.components.schemas.SignUpRequest.properties.password.minLength;
@@ -45,7 +46,7 @@ export function createAuth(options: CreateAuthOptions) {
   return betterAuth({
     ...schemaOptions(options.db, options.dialect),
     secret: options.secret,
-    baseURL: options.baseURL ?? process.env.SAASIGNAL_BASE_URL ?? 'http://localhost:3000',
+    baseURL: options.baseURL ?? baseUrl(),
     // The API's own limiter covers these routes (per IP); two limiters would disagree on headers.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },

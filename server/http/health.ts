@@ -7,7 +7,9 @@
  * @module server/http/health
  */
 import type { Redis } from 'ioredis';
+import type { Handlers } from '../context.ts';
 import { type Db, pendingMigrations } from '../db/index.ts';
+import { ApiError } from '../errors.ts';
 
 /** Longest wait for one dependency before it counts as unavailable. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -39,4 +41,54 @@ export async function readiness(db: Db, redis: Redis | undefined, timeoutMs = CH
   const database: CheckResult = migrations === 'unavailable' ? 'unavailable' : 'ok';
   const checks = { database, migrations: database === 'ok' ? migrations : 'unavailable', redis: redisCheck } as const;
   return { ready: database === 'ok' && migrations === 'ok' && redisCheck !== 'unavailable', checks };
+}
+
+/**
+ * One readiness check shared by every probe that arrives while it runs, and reused for `maxAgeMs`
+ * after: probes are public and never rate limited, so however many arrive, the database and Redis
+ * see at most one check per `maxAgeMs`.
+ */
+export function sharedReadiness(check: () => Promise<Readiness>, maxAgeMs = 1000): () => Promise<Readiness> {
+  let last: { at: number; result: Promise<Readiness> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= maxAgeMs) {
+      const result = check();
+      const entry = { at: now, result };
+      last = entry;
+      // A check that failed outright (not a "not ready" answer) is not kept.
+      result.catch(() => {
+        if (last === entry) last = undefined;
+      });
+    }
+    return last.result;
+  };
+}
+
+const LABELS: Record<keyof Readiness['checks'], string> = {
+  database: 'the database (DATABASE_URL) is unreachable',
+  migrations: 'migrations are pending (npm run migrate)',
+  redis: 'Redis (REDIS_URL) is unreachable',
+};
+
+/** `getLiveness` and `getReadiness`: 200 with the checks, or 503 naming each failed one. */
+export function healthHandlers(check: () => Promise<Readiness>): Pick<Handlers, 'getLiveness' | 'getReadiness'> {
+  return {
+    getLiveness: (_req, res) => {
+      res.json({ status: 'ok' });
+    },
+    getReadiness: async (_req, res) => {
+      const { ready, checks } = await check();
+      if (!ready) {
+        const failed = (Object.keys(checks) as (keyof typeof checks)[]).filter((name) => checks[name] === 'unavailable' || checks[name] === 'pending');
+        // The database down also leaves the migrations unknown: name the cause, not its echo.
+        const causes = failed.filter((name) => !(name === 'migrations' && checks.database === 'unavailable'));
+        throw new ApiError('SERVICE_UNAVAILABLE', `Not ready: ${causes.map((name) => LABELS[name]).join('; ')}.`, {
+          details: failed.map((name) => ({ path: `/checks/${name}`, message: checks[name] })),
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      res.json({ status: 'ready', checks });
+    },
+  };
 }

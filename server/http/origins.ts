@@ -8,8 +8,16 @@
  */
 import { ORIGIN_MAX } from '../../spec/common.ts';
 
-/** The server's own origin when `SAASIGNAL_BASE_URL` is not set (as better-auth assumes too). */
-export const DEFAULT_BASE_URL = 'http://localhost:3000';
+/**
+ * The server's own base URL when `SAASIGNAL_BASE_URL` is not set: localhost on the port it
+ * listens on (`PORT`, default 3000), so that `PORT=3977 npm start` links its errors and trusts
+ * its Dashboard at :3977, not at a port nothing listens on. `PORT=0` (any free port) can't be
+ * known up front: set `SAASIGNAL_BASE_URL` for that.
+ */
+export function defaultBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT?.trim();
+  return `http://localhost:${port && /^[1-9]\d{0,4}$/.test(port) && Number(port) <= 65535 ? port : '3000'}`;
+}
 
 /** `scheme://host[:port]` of a URL, or null when it is not an http(s) URL. */
 export function originOf(url: string): string | null {
@@ -24,12 +32,12 @@ export function originOf(url: string): string | null {
 
 /** The server's own origin first, then each valid entry of `SAASIGNAL_TRUSTED_ORIGINS`, without duplicates. */
 export function trustedOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
-  const own = originOf(env.SAASIGNAL_BASE_URL || DEFAULT_BASE_URL);
+  const own = originOf(env.SAASIGNAL_BASE_URL || defaultBaseUrl(env));
   const listed = (env.SAASIGNAL_TRUSTED_ORIGINS ?? '').split(',').filter((s) => s.trim() !== '').map(originOf);
   return [...new Set([own, ...listed].filter((o): o is string => o !== null))];
 }
 
-/** The server's base URL without a trailing slash (`SAASIGNAL_BASE_URL`, default http://localhost:3000): absolute links such as `error.docs`. */
+/** The server's base URL without a trailing slash (`SAASIGNAL_BASE_URL`, default localhost on `PORT`): absolute links such as `error.docs`. */
 export function baseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.SAASIGNAL_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return (env.SAASIGNAL_BASE_URL?.trim() || defaultBaseUrl(env)).replace(/\/+$/, '');
 }

@@ -69,6 +69,8 @@ const calls: [string, (ss: SaaSignalClient) => Promise<unknown>][] = [
   ['scanKeys', (ss) => ss.infra.kv.scan({ prefix: 'session:', limit: 50 })],
   ['batchOperations', (ss) => ss.infra.kv.batch([{ op: 'get', key: 'config:flags' }, { op: 'delete', key: 'old' }])],
   ['publishEvent', (ss) => ss.infra.channels.publish('my-channel', { event: 'ping', data: { hello: 'world' } })],
+  ['getLiveness', (ss) => ss.health.live()],
+  ['getReadiness', (ss) => ss.health.ready()],
 ];
 
 let prism: Spawned;

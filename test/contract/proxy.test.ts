@@ -107,6 +107,10 @@ const email = (tag: string) => `proxy-${tag}-${process.pid}-${Date.now()}@exampl
 it('a scenario touching every operation passes the proxy with zero violations either way', async () => {
   const anonymous = viaProxy();
 
+  // Probes.
+  expect(await anonymous.health.live()).toEqual({ status: 'ok' });
+  expect((await anonymous.health.ready()).status).toBe('ready');
+
   // Accounts.
   const ownerEmail = email('owner');
   const signedUp = await anonymous.auth.signUp({ email: ownerEmail, password: PASSWORD, name: 'Owner' });

@@ -3,40 +3,15 @@
  * first answer is lost is applied exactly once (the SDK's Idempotency-Key, reused on the retry,
  * and the server's replay of the first answer).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type SaaSignalClient } from '../../generated/sdk.ts';
-import { type Fault, type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
-import { serverWithKey, type TestServer } from './support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { proxiedServer } from './support/proxied-server.ts';
 
-let srv: TestServer;
-let origin: string;
-let key: string;
-let proxy: FaultProxy | undefined;
-let direct: SaaSignalClient;
-
-beforeAll(async () => {
-  srv = await serverWithKey();
-  ({ origin, key } = srv);
-  direct = createClient(key, { baseUrl: origin });
-}, 60_000);
-
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-});
-
-afterAll(() => srv?.close());
-
-/** A client whose requests go through a proxy following `plan`. */
-async function through(plan: (req: { method?: string; url?: string; headers: Record<string, unknown> }, n: number) => Fault) {
-  proxy = await startFaultProxy(origin, plan);
-  return createClient(key, { baseUrl: proxy.url });
-}
+const srv = proxiedServer();
 
 describe('exactly once', () => {
   it('1,000 increments whose first answer is lost are each applied once', async () => {
     const lost = new Set<string>();
-    const ss = await through((req) => {
+    const ss = await srv.through((req) => {
       const k = String(req.headers['idempotency-key'] ?? '');
       if (req.method !== 'POST' || !k || lost.has(k)) return 'pass';
       lost.add(k);
@@ -48,9 +23,9 @@ describe('exactly once', () => {
       values.push(...got.map((r) => r.value));
     }
     expect(lost.size).toBe(1000);
-    expect(proxy?.seen).toHaveLength(2000);
+    expect(srv.proxy?.seen).toHaveLength(2000);
     // Each call saw the answer of its own first application: 1..1000, none twice.
     expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    await expect(direct.infra.kv.get('once')).resolves.toMatchObject({ value: 1000 });
+    await expect(srv.direct.infra.kv.get('once')).resolves.toMatchObject({ value: 1000 });
   }, 300_000);
 });

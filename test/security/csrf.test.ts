@@ -28,6 +28,10 @@ afterAll(async () => {
 describe('trustedOrigins', () => {
   it.each([
     [{}, ['http://localhost:3000']],
+    // Without SAASIGNAL_BASE_URL the server is its own origin on the port it listens on.
+    [{ PORT: '3977' }, ['http://localhost:3977']],
+    [{ PORT: '0' }, ['http://localhost:3000']],
+    [{ PORT: '3977', SAASIGNAL_BASE_URL: 'https://api.example.com' }, ['https://api.example.com']],
     [{ SAASIGNAL_BASE_URL: 'https://api.example.com/base/' }, ['https://api.example.com']],
     [{ SAASIGNAL_BASE_URL: 'https://api.example.com', SAASIGNAL_TRUSTED_ORIGINS: 'https://a.example, https://api.example.com,,ftp://x, http://b.example:8080/' }, ['https://api.example.com', 'https://a.example', 'http://b.example:8080']],
   ])('%j -> %j', (given, want) => {

@@ -123,6 +123,8 @@ describe('generated/openapi.json', () => {
     ['post', '/infra/kv', 'batchOperations', null, null],
     ['post', '/infra/channels/{channel}/publish', 'publishEvent', 'channels:publish', 3],
     ['get', '/infra/channels/{channel}/subscribe', 'subscribeChannel', 'channels:subscribe', 5],
+    ['get', '/healthz', 'getLiveness', null, null],
+    ['get', '/readyz', 'getReadiness', null, null],
   ];
   it('has exactly the documented operations', () => {
     const actual = Object.entries<any>(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));

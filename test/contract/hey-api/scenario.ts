@@ -35,6 +35,12 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   const ownerEmail = `hey-owner-${tag}@example.com`;
   const memberEmail = `hey-member-${tag}@example.com`;
 
+  // Probes
+  const live = ok('getLiveness', await api.getLiveness({ client: anonymous }));
+  assert(live.status === 'ok', 'the server is live');
+  const ready = ok('getReadiness', await api.getReadiness({ client: anonymous }));
+  assert(ready.status === 'ready' && ready.checks.database === 'ok', 'the server is ready');
+
   // Accounts and sessions
   ok('signUpEmail', await api.signUpEmail({ client: anonymous, body: { email: ownerEmail, password, name: 'Owner' } }));
   const signedIn = ok('signInEmail', await api.signInEmail({ client: anonymous, body: { email: ownerEmail, password } }));
