@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
 import { browserTokens } from './auth/browser-tokens.ts';
-import { identify } from './auth/identify.ts';
+import { identify, verifiedCredentials } from './auth/identify.ts';
 import { type PasswordHashingOptions, passwordHashing } from './auth/password-hashing.ts';
 import { isCommonPassword } from './auth/password-policy.ts';
 import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
@@ -131,6 +131,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       const connection = await connectRedis(options.redisUrl);
       redis = connection;
       opened.push({ close: () => closeRedis(connection) });
+      // Several instances: a revocation through one reaches the credentials cached by all.
+      db.revocations.useRedis(connection, options.infra?.redisKeyPrefix ?? 'ss:');
     }
     // Streams are counted where every instance sees them: Redis when there is one.
     const slots = redis ? (await import('./streams/slots.ts')).redisSlots(redis, options.infra?.redisKeyPrefix) : memorySlots();
@@ -190,6 +192,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
     assertEveryOperationHandled(handlers);
     const forgery = csrf(trustedOrigins());
+    const verified = verifiedCredentials();
     for (const op of operationsById.values()) {
       const handler = handlers[op.operationId]!;
       // The invalid-credential limit comes before identify: a refused address costs no lookup.
@@ -200,7 +203,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               noStore,
               ...(op.credentials.includes('session') ? [forgery] : []),
               limiters.invalidCredentials,
-              identify(op, { db, auth, browser }),
+              identify(op, { db, auth, browser, verified }),
               limiters.perCredential,
               authorize(op, db),
               keys.middleware(op),

@@ -33,5 +33,5 @@ defineOperation({
   scope: 'billing:read',
   request: { query: z.object({ org_id: OrgIdRef }) },
   responses: { 200: ok(TokenBalance, 'The balance.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.billing.tokenBalance', args: ['query:org_id'] },
+  sdk: { method: 'core.billing.tokenBalance', args: ['query:org_id'], cli: { command: 'balance' } },
 });

@@ -86,7 +86,7 @@ defineOperation({
   price: 3,
   request: { params: channelPath, body: jsonBody(PublishRequest) },
   responses: { 200: ok(PublishResult, 'Published.', meteredHeaders), ...errors(401, 402, 403, 413, 415, 429) },
-  sdk: { method: 'infra.channels.publish', args: ['path:channel', 'body'] },
+  sdk: { method: 'infra.channels.publish', args: ['path:channel', 'body'], cli: { command: 'channels publish', args: ['channel', 'event'] } },
 });
 
 defineOperation({
@@ -148,5 +148,5 @@ defineOperation({
     },
     ...errors(401, 402, 403, 429),
   },
-  sdk: { method: 'infra.channels.subscribe', args: ['path:channel'] },
+  sdk: { method: 'infra.channels.subscribe', args: ['path:channel'], cli: { command: 'channels subscribe' } },
 });

@@ -46,5 +46,5 @@ defineOperation({
   scope: null,
   request: { params: z.object({ org_id: OrgId, project_id: ProjectId }) },
   responses: { 201: ok(DashboardToken, 'The token.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.createDashboardToken', args: ['path:org_id', 'path:project_id'] },
+  sdk: { method: 'core.orgs.createDashboardToken', args: ['path:org_id', 'path:project_id'], cli: { command: 'projects dashboard-token' } },
 });

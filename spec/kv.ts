@@ -170,7 +170,7 @@ defineOperation({
   price: 1,
   request: { params: keyPath },
   responses: { 200: ok(KvEntry, 'The entry.', meteredHeaders), ...kvErrors(404) },
-  sdk: { method: 'infra.kv.get', args: ['path:key'] },
+  sdk: { method: 'infra.kv.get', args: ['path:key'], cli: { command: 'kv get' } },
 });
 
 defineOperation({
@@ -185,7 +185,7 @@ defineOperation({
   price: 2,
   request: { params: keyPath, body: jsonBody(SetValueRequest) },
   responses: { 200: ok(KvEntry, 'The stored entry.', meteredHeaders), ...kvErrors(409, 413, 415) },
-  sdk: { method: 'infra.kv.set', args: ['path:key', 'body:value', 'body'] },
+  sdk: { method: 'infra.kv.set', args: ['path:key', 'body:value', 'body'], cli: { command: 'kv set' } },
 });
 
 defineOperation({
@@ -200,7 +200,7 @@ defineOperation({
   price: 1,
   request: { params: keyPath },
   responses: { 200: ok(KvDeleted, 'The key is gone.', meteredHeaders), ...kvErrors(404) },
-  sdk: { method: 'infra.kv.delete', args: ['path:key'] },
+  sdk: { method: 'infra.kv.delete', args: ['path:key'], cli: { command: 'kv delete' } },
 });
 
 defineOperation({
@@ -219,7 +219,7 @@ defineOperation({
   price: 2,
   request: { params: keyPath, body: jsonBody(IncrementRequest, false) },
   responses: { 200: ok(KvCounter, 'The new value.', meteredHeaders), ...kvErrors(409, 413, 415) },
-  sdk: { method: 'infra.kv.increment', args: ['path:key', 'body'] },
+  sdk: { method: 'infra.kv.increment', args: ['path:key', 'body'], cli: { command: 'kv incr' } },
 });
 
 defineOperation({
@@ -258,7 +258,7 @@ defineOperation({
     }),
   },
   responses: { 200: ok(ScanResult, 'A page of keys.', meteredHeaders), ...kvErrors() },
-  sdk: { method: 'infra.kv.scan', args: ['query'] },
+  sdk: { method: 'infra.kv.scan', args: ['query'], cli: { command: 'kv scan' } },
 });
 
 defineOperation({
@@ -276,5 +276,5 @@ defineOperation({
   priceByOp: { get: 1, set: 2, delete: 1 },
   request: { body: jsonBody(BatchRequest) },
   responses: { 200: ok(BatchResult, 'One result per op, in order.', meteredHeaders), ...kvErrors(413, 415) },
-  sdk: { method: 'infra.kv.batch', args: ['body:ops'] },
+  sdk: { method: 'infra.kv.batch', args: ['body:ops'], cli: { command: 'kv batch' } },
 });

@@ -139,7 +139,7 @@ defineOperation({
   scope: 'orgs:read',
   request: { params: orgPath, query: PageQuery },
   responses: { 200: ok(MemberList, 'A page of members.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.listMembers', args: ['path:org_id', 'query'] },
+  sdk: { method: 'core.orgs.listMembers', args: ['path:org_id', 'query'], cli: { command: 'members list' } },
 });
 
 defineOperation({
@@ -155,7 +155,7 @@ defineOperation({
   scope: 'orgs:write',
   request: { params: orgPath, body: jsonBody(InviteMemberRequest) },
   responses: { 202: ok(Invitation, 'The invitation, pending.'), ...errors(401, 403, 404, 409, 413, 415, 429) },
-  sdk: { method: 'core.orgs.invite', args: ['path:org_id', 'body'] },
+  sdk: { method: 'core.orgs.invite', args: ['path:org_id', 'body'], cli: { command: 'members invite', args: ['email'] } },
 });
 
 defineOperation({
@@ -169,7 +169,7 @@ defineOperation({
   scope: 'orgs:read',
   request: { params: orgPath },
   responses: { 200: ok(MyScopes, 'Your scopes here.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.myScopes', args: ['path:org_id'] },
+  sdk: { method: 'core.orgs.myScopes', args: ['path:org_id'], cli: { command: 'members my-scopes' } },
 });
 
 defineOperation({
@@ -183,7 +183,7 @@ defineOperation({
   scope: 'orgs:write',
   request: { params: memberPath, body: jsonBody(UpdateMemberScopesRequest) },
   responses: { 200: ok(Member, 'The member with the new scopes.'), ...errors(401, 403, 404, 413, 415, 429) },
-  sdk: { method: 'core.orgs.updateMemberScopes', args: ['path:org_id', 'path:user_id', 'body'] },
+  sdk: { method: 'core.orgs.updateMemberScopes', args: ['path:org_id', 'path:user_id', 'body'], cli: { command: 'members set-scopes' } },
 });
 
 defineOperation({
@@ -197,7 +197,7 @@ defineOperation({
   scope: 'orgs:write',
   request: { params: memberPath },
   responses: { 200: ok(Deleted, 'The member is removed.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.removeMember', args: ['path:org_id', 'path:user_id'] },
+  sdk: { method: 'core.orgs.removeMember', args: ['path:org_id', 'path:user_id'], cli: { command: 'members remove' } },
 });
 
 defineOperation({
@@ -211,7 +211,7 @@ defineOperation({
   scope: null,
   request: { query: PageQuery },
   responses: { 200: ok(InvitationList, 'A page of pending invitations.'), ...errors(401, 429) },
-  sdk: { method: 'core.invitations.list', args: ['query'] },
+  sdk: { method: 'core.invitations.list', args: ['query'], cli: { command: 'invitations list' } },
 });
 
 defineOperation({
@@ -225,5 +225,5 @@ defineOperation({
   scope: null,
   request: { params: z.object({ invitation_id: InvitationIdRef }) },
   responses: { 200: ok(Member, 'You are now a member.'), ...errors(401, 404, 409, 429) },
-  sdk: { method: 'core.invitations.accept', args: ['path:invitation_id'] },
+  sdk: { method: 'core.invitations.accept', args: ['path:invitation_id'], cli: { command: 'invitations accept' } },
 });

@@ -21,7 +21,7 @@ defineOperation({
   scope: 'orgs:read',
   request: { params: z.object({ org_id: OrgId }), query: PageQuery },
   responses: { 200: ok(InvitationList, 'A page of pending invitations.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.listInvitations', args: ['path:org_id', 'query'] },
+  sdk: { method: 'core.orgs.listInvitations', args: ['path:org_id', 'query'], cli: { command: 'invitations pending' } },
 });
 
 defineOperation({
@@ -35,5 +35,5 @@ defineOperation({
   scope: 'orgs:write',
   request: { params: z.object({ org_id: OrgId, invitation_id: InvitationId }) },
   responses: { 200: ok(Deleted, 'The invitation is revoked.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.revokeInvitation', args: ['path:org_id', 'path:invitation_id'] },
+  sdk: { method: 'core.orgs.revokeInvitation', args: ['path:org_id', 'path:invitation_id'], cli: { command: 'invitations revoke' } },
 });

@@ -89,7 +89,7 @@ defineOperation({
   scope: 'orgs:read',
   request: { query: PageQuery },
   responses: { 200: ok(OrganizationList, 'A page of organizations.'), ...errors(401, 403, 429) },
-  sdk: { method: 'core.orgs.list', args: ['query'] },
+  sdk: { method: 'core.orgs.list', args: ['query'], cli: { command: 'orgs list' } },
 });
 
 defineOperation({
@@ -103,7 +103,7 @@ defineOperation({
   scope: 'orgs:write',
   request: { body: jsonBody(CreateOrganizationRequest) },
   responses: { 201: ok(Organization, 'The new organization.'), ...errors(401, 403, 409, 413, 415, 429) },
-  sdk: { method: 'core.orgs.create', args: ['body'] },
+  sdk: { method: 'core.orgs.create', args: ['body'], cli: { command: 'orgs create', args: ['name'] } },
 });
 
 defineOperation({
@@ -117,7 +117,7 @@ defineOperation({
   scope: 'orgs:read',
   request: { params: orgPath },
   responses: { 200: ok(Organization, 'The organization.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.get', args: ['path:org_id'] },
+  sdk: { method: 'core.orgs.get', args: ['path:org_id'], cli: { command: 'orgs get', args: ['org_id'] } },
 });
 
 defineOperation({
@@ -131,7 +131,7 @@ defineOperation({
   scope: 'orgs:write',
   request: { params: orgPath, body: jsonBody(UpdateOrganizationRequest) },
   responses: { 200: ok(Organization, 'The updated organization.'), ...errors(401, 403, 404, 409, 413, 415, 429) },
-  sdk: { method: 'core.orgs.update', args: ['path:org_id', 'body'] },
+  sdk: { method: 'core.orgs.update', args: ['path:org_id', 'body'], cli: { command: 'orgs update', args: ['org_id'] } },
 });
 
 defineOperation({
@@ -149,5 +149,5 @@ defineOperation({
   scope: '*',
   request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest) },
   responses: { 200: ok(Deleted, 'The organization is gone.'), ...errors(401, 403, 404, 413, 415, 429) },
-  sdk: { method: 'core.orgs.delete', args: ['path:org_id', 'body'] },
+  sdk: { method: 'core.orgs.delete', args: ['path:org_id', 'body'], cli: { command: 'orgs delete', args: ['org_id'] } },
 });

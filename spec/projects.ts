@@ -78,7 +78,7 @@ defineOperation({
   scope: 'projects:read',
   request: { params: orgPath, query: PageQuery },
   responses: { 200: ok(ProjectList, 'A page of projects.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.listProjects', args: ['path:org_id', 'query'] },
+  sdk: { method: 'core.orgs.listProjects', args: ['path:org_id', 'query'], cli: { command: 'projects list' } },
 });
 
 defineOperation({
@@ -92,7 +92,7 @@ defineOperation({
   scope: 'projects:write',
   request: { params: orgPath, body: jsonBody(CreateProjectRequest) },
   responses: { 201: ok(Project, 'The new project.'), ...errors(401, 403, 404, 413, 415, 429) },
-  sdk: { method: 'core.orgs.createProject', args: ['path:org_id', 'body'] },
+  sdk: { method: 'core.orgs.createProject', args: ['path:org_id', 'body'], cli: { command: 'projects create', args: ['name'] } },
 });
 
 defineOperation({
@@ -106,7 +106,7 @@ defineOperation({
   scope: 'projects:read',
   request: { params: projectPath },
   responses: { 200: ok(Project, 'The project.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.getProject', args: ['path:org_id', 'path:project_id'] },
+  sdk: { method: 'core.orgs.getProject', args: ['path:org_id', 'path:project_id'], cli: { command: 'projects get' } },
 });
 
 defineOperation({
@@ -120,5 +120,5 @@ defineOperation({
   scope: 'projects:write',
   request: { params: projectPath },
   responses: { 200: ok(Deleted, 'The project is gone.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.deleteProject', args: ['path:org_id', 'path:project_id'] },
+  sdk: { method: 'core.orgs.deleteProject', args: ['path:org_id', 'path:project_id'], cli: { command: 'projects delete' } },
 });

@@ -31,6 +31,18 @@ export type CredentialKind = keyof typeof SCHEMES;
  */
 export type SdkArg = `path:${string}` | `query:${string}` | `body:${string}` | 'body' | 'query' | 'path+body';
 
+/**
+ * The operation's command in the `saasignal` CLI (package/src/cli), which builds its command
+ * table from these: `command` is the noun and verb (`kv get`; one word for `balance`), `args`
+ * the request fields taken as positional arguments, in order. Without `args`, the single-field
+ * SDK arguments (`path:key`, `body:value`) are the positionals, except `org_id`, which becomes
+ * `--org-id` with the stored login's organization as its default. Every other field is an option.
+ */
+export interface CliDef {
+  command: string;
+  args?: string[];
+}
+
 export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationId'> {
   operationId: string;
   /** Credential kinds that may call the operation. Omitted: public. */
@@ -50,8 +62,8 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
    * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
    */
   rateLimited?: false;
-  /** The SDK method, e.g. `infra.kv.set`, and its arguments in order. */
-  sdk: { method: string; args: SdkArg[]; static?: string };
+  /** The SDK method, e.g. `infra.kv.set`, its arguments in order, and its CLI command. */
+  sdk: { method: string; args: SdkArg[]; static?: string; cli?: CliDef };
 }
 
 const operations: OperationDef[] = [];

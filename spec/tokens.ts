@@ -146,7 +146,7 @@ defineOperation({
   scope: 'tokens:read',
   request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectIdRef.optional().openapi({ param: { description: 'Filter tokens by project.' } }) }) },
   responses: { 200: ok(TokenList, 'A page of tokens.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'] },
+  sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'], cli: { command: 'tokens list' } },
 });
 
 defineOperation({
@@ -163,7 +163,7 @@ defineOperation({
   scope: 'tokens:write',
   request: { params: orgPath, body: jsonBody(CreateTokenRequest) },
   responses: { 201: ok(CreatedToken, 'The new token, with its secret.'), ...errors(401, 403, 404, 413, 415, 429) },
-  sdk: { method: 'core.orgs.createToken', args: ['path+body'] },
+  sdk: { method: 'core.orgs.createToken', args: ['path+body'], cli: { command: 'tokens create', args: ['name'] } },
 });
 
 defineOperation({
@@ -179,7 +179,7 @@ defineOperation({
   scope: 'tokens:write',
   request: { params: z.object({ org_id: OrgIdRef, token_id: TokenIdRef }) },
   responses: { 200: ok(Deleted, 'The token is revoked.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.orgs.revokeToken', args: ['path:org_id', 'path:token_id'] },
+  sdk: { method: 'core.orgs.revokeToken', args: ['path:org_id', 'path:token_id'], cli: { command: 'tokens revoke' } },
 });
 
 defineOperation({
@@ -196,5 +196,5 @@ defineOperation({
   scope: null,
   request: { body: jsonBody(CreateBrowserTokenRequest, false) },
   responses: { 200: ok(BrowserToken, 'The browser token.'), ...errors(401, 403, 413, 415, 429) },
-  sdk: { method: 'core.tokens.createBrowserToken', args: ['body'], static: 'createBrowserToken' },
+  sdk: { method: 'core.tokens.createBrowserToken', args: ['body'], static: 'createBrowserToken', cli: { command: 'tokens create-browser' } },
 });

@@ -82,5 +82,5 @@ defineOperation({
   scope: 'billing:read',
   request: { params: z.object({ org_id: OrgId }), query: z.object({ cycle: Cycle.optional() }) },
   responses: { 200: ok(Usage, 'The cycle’s usage.'), ...errors(401, 403, 404, 429) },
-  sdk: { method: 'core.billing.usage', args: ['path:org_id', 'query'] },
+  sdk: { method: 'core.billing.usage', args: ['path:org_id', 'query'], cli: { command: 'usage' } },
 });

@@ -9,6 +9,7 @@
  *
  * @module server/auth/identify
  */
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthContext, Locals } from '../context.ts';
 import type { Db } from '../db/index.ts';
@@ -16,7 +17,8 @@ import { ApiError } from '../errors.ts';
 import type { CredentialKind, OperationInfo } from '../spec.ts';
 import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
-import { BROWSER_PREFIX, type BrowserTokens } from './browser-tokens.ts';
+import { BROWSER_PREFIX, type BrowserClaims, type BrowserTokens } from './browser-tokens.ts';
+import { CredentialCache } from './credential-cache.ts';
 import { intersectScopes, parseScopes } from './scopes.ts';
 import { SESSION_COOKIE_NAMES } from './session-cookie.ts';
 
@@ -25,6 +27,28 @@ export interface IdentifyDeps {
   /** better-auth, loaded on first use (see server/auth/better-auth.ts). */
   auth: () => Promise<Auth>;
   browser: BrowserTokens;
+  /** Verified credentials of this process (one per app, shared by every operation). */
+  verified: VerifiedCredentials;
+}
+
+interface VerifiedSession {
+  userId: string;
+  sessionId: string;
+  /** ms since epoch */
+  expiresAt: number;
+}
+
+/** What identify keeps between requests: see ./credential-cache.ts and ./revocation-epoch.ts. */
+export interface VerifiedCredentials {
+  /** Usable token rows, by secret hash (API tokens) or `id:<token id>` (browser tokens' parents). */
+  tokens: CredentialCache<TokenRow>;
+  /** Browser token claims whose signature was verified, by a digest of the token. */
+  browser: CredentialCache<BrowserClaims>;
+  sessions: CredentialCache<VerifiedSession>;
+}
+
+export function verifiedCredentials(): VerifiedCredentials {
+  return { tokens: new CredentialCache(), browser: new CredentialCache(), sessions: new CredentialCache() };
 }
 
 type Carrier = 'bearer' | 'header' | 'query' | 'cookie';
@@ -96,11 +120,12 @@ interface TokenRow {
 }
 
 /**
- * A usable API token row, or null when missing, revoked, expired, or when the member who created
- * it has left the organization (server/platform/offboarding.ts). Joined with that membership in
- * the same query, so that a member's tokens follow the member's current scopes on every request.
+ * An unrevoked API token row, or null when missing, revoked, or when the member who created it
+ * has left the organization (server/platform/offboarding.ts). Joined with that membership in the
+ * same query, so that a member's tokens follow the member's current scopes. Expiry is checked
+ * by the caller, on every use.
  */
-async function liveToken(db: Db, column: 'secret_hash' | 'id', value: string): Promise<TokenRow | null> {
+async function unrevokedToken(db: Db, column: 'secret_hash' | 'id', value: string): Promise<TokenRow | null> {
   const row = (await db.kysely
     .selectFrom('api_token as t')
     .leftJoin('member as m', (join) => join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.created_by'))
@@ -110,11 +135,38 @@ async function liveToken(db: Db, column: 'secret_hash' | 'id', value: string): P
     ])
     .where(`t.${column}`, '=', value)
     .executeTakeFirst()) as TokenRow | undefined;
-  const now = new Date().toISOString();
-  if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return null;
+  if (!row || row.revoked_at !== null) return null;
   if (row.created_by !== null && row.creator_role === null) return null;
   return row;
 }
+
+/** The revocation epoch now, or null when nothing may be cached. */
+async function epochNow(db: Db): Promise<number | null> {
+  const epoch = db.revocations.current();
+  return typeof epoch === 'object' && epoch !== null ? await epoch : epoch;
+}
+
+/**
+ * A usable API token row: unrevoked (from the cache when verified since the last revocation,
+ * see ./credential-cache.ts), and not expired now.
+ */
+async function liveToken(deps: IdentifyDeps, column: 'secret_hash' | 'id', value: string): Promise<TokenRow | null> {
+  const epoch = await epochNow(deps.db);
+  const key = column === 'id' ? `id:${value}` : value;
+  const now = Date.now();
+  let row = epoch === null ? undefined : deps.verified.tokens.get(key, epoch, now);
+  if (!row) {
+    const found = await unrevokedToken(deps.db, column, value);
+    if (!found) return null;
+    row = found;
+    if (epoch !== null) deps.verified.tokens.set(key, row, epoch, now);
+  }
+  if (row.expires_at !== null && row.expires_at <= new Date(now).toISOString()) return null;
+  return row;
+}
+
+/** A digest of a credential, to key the caches without keeping the credential itself. */
+const digest = (value: string) => createHash('sha256').update(value).digest('base64');
 
 /** What a token may do now: its own scopes, bounded by its creator's current ones. */
 function effectiveScopes(row: TokenRow): string[] {
@@ -127,9 +179,11 @@ async function touch(db: Db, row: TokenRow): Promise<void> {
   const now = Date.now();
   if (row.last_used_at && now - Date.parse(row.last_used_at) < LAST_USED_GRANULARITY_MS) return;
   const cutoff = new Date(now - LAST_USED_GRANULARITY_MS).toISOString();
+  // The row may be the cached one: the requests of the next minute see it written.
+  row.last_used_at = new Date(now).toISOString();
   await db.kysely
     .updateTable('api_token')
-    .set({ last_used_at: new Date(now).toISOString() })
+    .set({ last_used_at: row.last_used_at })
     .where('id', '=', row.id)
     // Several concurrent requests: only the first of the minute writes.
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', cutoff)]))
@@ -160,46 +214,75 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     throw unauthorized('Only a browser token (bt_…) may be passed in the token query parameter.');
   }
   if (isApiTokenSecret(value)) {
-    const row = await liveToken(deps.db, 'secret_hash', hashSecret(value));
+    const row = await liveToken(deps, 'secret_hash', hashSecret(value));
     if (!row) throw unauthorized('The API token is invalid, expired or revoked.');
     await touch(deps.db, row);
     return { ctx: fromToken(row, effectiveScopes(row), 'org_token'), kind: 'apiKey' };
   }
   if (value.startsWith(BROWSER_PREFIX)) {
-    const claims = await deps.browser.verify(value);
+    const claims = await browserClaims(deps, value);
     if (!claims) throw unauthorized('The browser token is invalid or expired.');
     // The parent is checked on every request: revoking it ends its browser tokens at once.
-    const parent = await liveToken(deps.db, 'id', claims.tokenId);
+    const parent = await liveToken(deps, 'id', claims.tokenId);
     if (!parent || parent.org_id !== claims.orgId) throw unauthorized('The API token this browser token came from is revoked or expired.');
     await touch(deps.db, parent);
     // Bounded by the parent as it is now (a narrowed creator narrows its browser tokens too).
     const scopes = intersectScopes(claims.scopes, effectiveScopes(parent));
     return { ctx: fromToken(parent, scopes, 'browser_token', claims.expiresAt), kind: carrier === 'query' ? 'browserQuery' : 'browser' };
   }
-  const headers = sessionHeaders(value, carrier);
+  const session = await verifiedSession(deps, found);
+  if (!session) throw unauthorized('The session is invalid or has ended; sign in again.');
+  return {
+    ctx: {
+      type: 'session',
+      userId: session.userId,
+      orgId: null,
+      projectId: null,
+      mode: 'live',
+      scopes: [],
+      tokenId: null,
+      sessionId: session.sessionId,
+      expiresAt: null,
+    },
+    kind: 'session',
+  };
+}
+
+/** A browser token's claims, its signature verified once per process (expiry on every use). */
+async function browserClaims(deps: IdentifyDeps, value: string): Promise<BrowserClaims | null> {
+  const key = digest(value);
+  const now = Date.now();
+  const epoch = deps.db.revocations.mode === 'off' ? null : 0;
+  // Claims are signed, so nothing revokes them: the parent token carries revocation.
+  let claims = epoch === null ? undefined : deps.verified.browser.get(key, epoch, now);
+  if (!claims) {
+    const verified = await deps.browser.verify(value);
+    if (!verified) return null;
+    claims = verified;
+    if (epoch !== null) deps.verified.browser.set(key, claims, epoch, now);
+  }
+  return now < (claims.expiresAt ?? 0) ? claims : null;
+}
+
+/** The session behind a session token or cookie, through better-auth unless verified since the last revocation. */
+async function verifiedSession(deps: IdentifyDeps, { value, carrier }: Found): Promise<VerifiedSession | null> {
+  const epoch = await epochNow(deps.db);
+  const key = `${carrier === 'cookie' ? 'c' : 'b'}:${digest(value)}`;
+  const now = Date.now();
+  const cached = epoch === null ? undefined : deps.verified.sessions.get(key, epoch, now);
+  if (cached) return now < cached.expiresAt ? cached : null;
   const auth = await deps.auth();
-  const session = await auth.api.getSession({ headers, query: { disableCookieCache: true } }).catch((err: unknown) => {
+  const session = await auth.api.getSession({ headers: sessionHeaders(value, carrier), query: { disableCookieCache: true } }).catch((err: unknown) => {
     // better-auth answers a malformed token with a 4xx APIError: an invalid credential. Its 5xx
     // (e.g. the database is down, in `cause`) goes on to the error handler.
     const status = (err as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status === 'number' && status < 500) return null;
     throw err;
   });
-  if (!session) throw unauthorized('The session is invalid or has ended; sign in again.');
-  return {
-    ctx: {
-      type: 'session',
-      userId: session.user.id,
-      orgId: null,
-      projectId: null,
-      mode: 'live',
-      scopes: [],
-      tokenId: null,
-      sessionId: session.session.id,
-      expiresAt: null,
-    },
-    kind: 'session',
-  };
+  if (!session) return null;
+  const verified = { userId: session.user.id, sessionId: session.session.id, expiresAt: new Date(session.session.expiresAt).getTime() };
+  if (epoch !== null) deps.verified.sessions.set(key, verified, epoch, now);
+  return verified;
 }
 
 const KIND_NAMES: Record<CredentialKind, string> = {

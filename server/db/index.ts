@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
 import { migrations } from './migrations/index.ts';
 import { openSqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
+import { watchingWrites } from './write-watch.ts';
+import { RevocationEpoch } from '../auth/revocation-epoch.ts';
 import { parseDatabaseUrl } from './url.ts';
 import { maskUrl, reason, SetupError } from '../startup/setup-error.ts';
 
@@ -21,6 +23,8 @@ export interface Db {
   dialect: Dialect;
   /** The SQLite library in use (SQLite only). */
   driver?: SqliteDriverName;
+  /** Moved by every committed write that can revoke a credential (./write-watch.ts). */
+  revocations: RevocationEpoch;
   close(): Promise<void>;
 }
 
@@ -101,8 +105,10 @@ async function openSqlite(file: string, url: string): Promise<Db> {
   // crash or power loss can lose the last commits. SQLITE_SYNCHRONOUS=FULL trades speed for that.
   sqlite.exec(`pragma synchronous = ${process.env.SQLITE_SYNCHRONOUS === 'FULL' ? 'FULL' : 'NORMAL'}`);
   sqlite.exec('pragma foreign_keys = ON');
-  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
-  return { kysely, dialect: 'sqlite', driver: sqlite.driver, close: () => kysely.destroy() };
+  // One server per database file (server/startup/data-lock.ts): the epoch can live in the process.
+  const revocations = new RevocationEpoch('process');
+  const kysely = new Kysely<any>({ dialect: watchingWrites(new SqliteDialect({ database: reusingStatements(sqlite) }), () => revocations.bump()) });
+  return { kysely, dialect: 'sqlite', driver: sqlite.driver, revocations, close: () => kysely.destroy() };
 }
 
 /** How many distinct SQL texts keep a prepared statement (the server issues a few dozen). */
@@ -149,8 +155,10 @@ async function openPostgres(url: string): Promise<Db> {
   // any, is rejected anyway and answered 503; the pool replaces the dead client.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  // Off until the app shares it through Redis: instances of one database might not see each other.
+  const revocations = new RevocationEpoch('off');
+  const kysely = new Kysely<any>({ dialect: watchingWrites(new PostgresDialect({ pool }), () => revocations.bump()) });
+  return { kysely, dialect: 'postgres', revocations, close: () => kysely.destroy() };
 }
 
 async function migratorFor(db: Db): Promise<Migrator> {

@@ -12,6 +12,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { prepare } from '../db/prepared.ts';
 import {
   encodeValue,
   expiryFor,
@@ -33,27 +34,51 @@ interface Row {
   expires_at: number | string | null;
 }
 
-/** An increment's result must stay within ±(2^53 − 1), where every integer is exact (see kv-store.ts). */
-const MAX_SAFE = sql.raw(String(Number.MAX_SAFE_INTEGER));
 /** How many expired rows one sweep statement removes, so a sweep never holds the lock for long. */
 const SWEEP_BATCH = 1000;
 
 /**
  * One page of a scan (plus one row, to know whether more follow): a range of the primary key
- * (project, mode, key), so its cost depends on this namespace only. Exported for the test that
- * checks the query plan.
+ * (project, mode, key), so its cost depends on this namespace only. Four texts, one per
+ * combination of bounds, each prepared once. Exported for the test that checks the query plan.
  */
-export function scanQuery(ns: Namespace, { prefix, after, limit }: ScanOptions, now: number) {
+export function scanStatement(ns: Namespace, { prefix, after, limit }: ScanOptions, now: number): { text: string; parameters: unknown[] } {
   const end = prefixEnd(prefix);
-  return sql<{ key: string }>`
-    select key from kv_entries
-    where project_id = ${ns.projectId} and mode = ${ns.mode}
-      and key >= ${prefix} ${end === null ? sql`` : sql`and key < ${end}`}
-      ${after === null ? sql`` : sql`and key > ${after}`}
-      and (expires_at is null or expires_at > ${now})
-    order by key
-    limit ${limit + 1}`;
+  const parameters: unknown[] = [ns.projectId, ns.mode, prefix];
+  if (end !== null) parameters.push(end);
+  if (after !== null) parameters.push(after);
+  parameters.push(now, limit + 1);
+  return { text: SCAN_TEXTS[(end === null ? 0 : 1) + (after === null ? 0 : 2)], parameters };
 }
+
+const SCAN_TEXTS = [false, true].flatMap((after) =>
+  [false, true].map(
+    (end) =>
+      `select key from kv_entries where project_id = ? and mode = ? and key >= ?${end ? ' and key < ?' : ''}${after ? ' and key > ?' : ''}` +
+      ' and (expires_at is null or expires_at > ?) order by key limit ?',
+  ),
+);
+
+const LIVE = '(expires_at is null or expires_at > ?)';
+const EXPIRED = '(kv_entries.expires_at is not null and kv_entries.expires_at <= ?)';
+const UPSERT = `insert into kv_entries (project_id, mode, key, value, num, expires_at) values (?, ?, ?, ?, ?, ?)
+  on conflict (project_id, mode, key) do update`;
+const TEXTS = {
+  get: `select value, num, expires_at from kv_entries where project_id = ? and mode = ? and key = ? and ${LIVE}`,
+  set: `${UPSERT} set value = excluded.value, num = excluded.num, expires_at = excluded.expires_at returning value, num, expires_at`,
+  // With if_not_exists, only an expired row may be replaced: no row back means a live key exists.
+  setIfAbsent: `${UPSERT} set value = excluded.value, num = excluded.num, expires_at = excluded.expires_at where ${EXPIRED} returning value, num, expires_at`,
+  delete: 'delete from kv_entries where project_id = ? and mode = ? and key = ? returning expires_at',
+  // An absent or expired key starts at delta with the new expiry; a live number gets delta added
+  // and keeps its expiry; a live non-number, or a sum outside the safe range, fails the DO UPDATE
+  // condition and nothing is written (no row comes back).
+  increment: `${UPSERT}
+    set num = case when ${EXPIRED} then excluded.num else kv_entries.num + excluded.num end,
+        value = case when ${EXPIRED} then null else kv_entries.value end,
+        expires_at = case when ${EXPIRED} then excluded.expires_at else kv_entries.expires_at end
+    where ${EXPIRED} or (kv_entries.num is not null and abs(kv_entries.num + excluded.num) <= ${Number.MAX_SAFE_INTEGER})
+    returning value, num, expires_at`,
+};
 
 export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): KvStore {
   const k = db.kysely;
@@ -63,15 +88,20 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     value: row.num !== null ? normalizeNumber(Number(row.num)) : JSON.parse(row.value ?? 'null'),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   });
-  const live = (t: number) => sql`(expires_at is null or expires_at > ${t})`;
-  const expired = (t: number) => sql`(kv_entries.expires_at is not null and kv_entries.expires_at <= ${t})`;
+  const statements = {
+    get: prepare<Row>(db, TEXTS.get),
+    set: prepare<Row>(db, TEXTS.set),
+    setIfAbsent: prepare<Row>(db, TEXTS.setIfAbsent),
+    delete: prepare<{ expires_at: number | null }>(db, TEXTS.delete),
+    // An increment's result must stay within ±(2^53 − 1), where every integer is exact (see kv-store.ts).
+    increment: prepare<Row>(db, TEXTS.increment),
+    scan: SCAN_TEXTS.map((text) => prepare<{ key: string }>(db, text)),
+  };
 
   const store: KvStore = {
     async get(ns, key) {
       const t = now();
-      const { rows } = await sql<Row>`
-        select value, num, expires_at from kv_entries
-        where project_id = ${ns.projectId} and mode = ${ns.mode} and key = ${key} and ${live(t)}`.execute(k);
+      const { rows } = await statements.get([ns.projectId, ns.mode, key, t]);
       return rows[0] ? record(rows[0]) : null;
     },
 
@@ -81,45 +111,25 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
       const parsed: unknown = JSON.parse(json);
       const isNum = typeof parsed === 'number';
       const expiresAt = expiryFor(opts.ttl, t);
-      // With if_not_exists, only an expired row may be replaced: no row back means a live key exists.
-      const guard = opts.ifNotExists ? sql`where ${expired(t)}` : sql``;
-      const { rows } = await sql<Row>`
-        insert into kv_entries (project_id, mode, key, value, num, expires_at)
-        values (${ns.projectId}, ${ns.mode}, ${key}, ${isNum ? null : json}, ${isNum ? parsed : null}, ${expiresAt})
-        on conflict (project_id, mode, key) do update
-          set value = excluded.value, num = excluded.num, expires_at = excluded.expires_at
-          ${guard}
-        returning value, num, expires_at`.execute(k);
+      const values = [ns.projectId, ns.mode, key, isNum ? null : json, isNum ? parsed : null, expiresAt];
+      const { rows } = await (opts.ifNotExists ? statements.setIfAbsent([...values, t]) : statements.set(values));
       return rows[0] ? { status: 'ok', record: record(rows[0]) } : { status: 'conflict' };
     },
 
     async delete(ns, key) {
       const t = now();
       // An expired row is removed too (its space reclaimed) but reported as absent.
-      const { rows } = await sql<{ expires_at: number | null }>`
-        delete from kv_entries where project_id = ${ns.projectId} and mode = ${ns.mode} and key = ${key}
-        returning expires_at`.execute(k);
+      const { rows } = await statements.delete([ns.projectId, ns.mode, key]);
       return rows.length > 0 && (rows[0].expires_at === null || Number(rows[0].expires_at) > t);
     },
 
     async increment(ns, key, delta, ttl): Promise<IncrementResult> {
       const t = now();
       const createdExpiry = expiryFor(ttl, t);
-      // One upsert: an absent or expired key starts at delta with the new expiry; a live number
-      // gets delta added and keeps its expiry; a live non-number, or a sum outside the safe range,
-      // fails the DO UPDATE condition and nothing is written (no row comes back).
+      // One upsert (see TEXTS.increment).
       let rows: Row[];
       try {
-        ({ rows } = await sql<Row>`
-          insert into kv_entries (project_id, mode, key, value, num, expires_at)
-          values (${ns.projectId}, ${ns.mode}, ${key}, null, ${delta}, ${createdExpiry})
-          on conflict (project_id, mode, key) do update
-            set num = case when ${expired(t)} then excluded.num else kv_entries.num + excluded.num end,
-                value = case when ${expired(t)} then null else kv_entries.value end,
-                expires_at = case when ${expired(t)} then excluded.expires_at else kv_entries.expires_at end
-            where ${expired(t)}
-               or (kv_entries.num is not null and abs(kv_entries.num + excluded.num) <= ${MAX_SAFE})
-          returning value, num, expires_at`.execute(k));
+        ({ rows } = await statements.increment([ns.projectId, ns.mode, key, null, delta, createdExpiry, t, t, t, t]));
       } catch (error) {
         // PostgreSQL raises "value out of range: overflow" (22003) for a double sum past the max.
         if ((error as { code?: string }).code === '22003') return { status: 'overflow' };
@@ -133,7 +143,8 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     },
 
     async scan(ns, options: ScanOptions): Promise<ScanPage> {
-      const { rows } = await scanQuery(ns, options, now()).execute(k);
+      const { text, parameters } = scanStatement(ns, options, now());
+      const { rows } = await statements.scan[SCAN_TEXTS.indexOf(text)](parameters);
       const keys = rows.slice(0, options.limit).map((r) => r.key);
       return { keys, last: rows.length > options.limit ? keys[keys.length - 1] : null };
     },

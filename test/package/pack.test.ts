@@ -4,7 +4,7 @@
  * CommonJS (on Node 20 and on the Node 22 and 24 binaries from the registry), in Deno and Bun,
  * type-checked with `tsc --strict` over every seed example (moduleResolution node16 and
  * bundler), and bundled for browsers by esbuild and by Vite (no `node:` import) and run with
- * browser globals only.
+ * browser globals only. The CLI (its `bin`) from the same tarball: test/package/cli.test.ts.
  */
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -68,18 +68,22 @@ afterAll(async () => {
 const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, HOME: process.env.HOME, SAASIGNAL_BASE_URL: baseUrl, ...extra });
 
 describe('the packed package', () => {
-  it('holds compiled ESM, CommonJS and .d.ts, README, LICENSE, CHANGELOG, and no dependency', async () => {
+  it('holds compiled ESM, CommonJS and .d.ts, the CLI, README, LICENSE, CHANGELOG; only the CLI has dependencies', async () => {
     const pkg = JSON.parse(await readFile(join(dir, 'node_modules/saasignal/package.json'), 'utf8'));
-    expect(pkg).toMatchObject({ name: 'saasignal', sideEffects: false });
-    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg).toMatchObject({ name: 'saasignal', sideEffects: false, bin: { saasignal: './dist/cli.js' } });
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@clack/prompts', 'commander', 'open']);
     expect(pkg.exports['.']).toEqual({
       import: { types: './dist/index.d.ts', default: './dist/index.js' },
       require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
     });
     const { stdout } = await run('tar', ['-tzf', (await import('node:fs')).readdirSync(packDir).map((f) => join(packDir, f))[0]]);
     expect(stdout.split('\n').filter(Boolean).sort()).toEqual(
-      ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'].map((f) => `package/${f}`),
+      ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'].map((f) => `package/${f}`),
     );
+    // The SDK's entry imports nothing: the CLI's libraries stay out of an SDK import.
+    for (const f of ['index.js', 'index.cjs']) {
+      expect(await readFile(join(dir, 'node_modules/saasignal/dist', f), 'utf8')).not.toMatch(/\b(import|require)\b[^;\n]*["'](commander|open|@clack\/prompts|node:[a-z]+)["']/);
+    }
   });
 
   it('plain Node ESM (node app.mjs): quick start, pagination, raw answers, typed errors', async () => {

@@ -3,10 +3,10 @@
  * must be a SEARCH on that key with no sort step, so a scan never reads other projects' rows
  * (whatever their number) and stops after `limit` rows.
  */
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Db, openDb } from '../../server/db/index.ts';
-import { scanQuery } from '../../server/infra/kv-sql-store.ts';
+import { scanStatement } from '../../server/infra/kv-sql-store.ts';
 
 let db: Db;
 beforeAll(async () => {
@@ -22,7 +22,8 @@ it.each([
   ['a prefix after a cursor', { prefix: 'session:', after: 'session:u_1', limit: 100 }],
   ['a prefix with no upper bound', { prefix: '\u{10FFFF}', after: null, limit: 10 }],
 ])('scans %s through the primary key, without sorting', async (_name, options) => {
-  const { rows } = await sql<{ detail: string }>`explain query plan ${scanQuery(ns, options, Date.now())}`.execute(db.kysely);
+  const { text, parameters } = scanStatement(ns, options, Date.now());
+  const { rows } = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, parameters));
   const plan = rows.map((r) => r.detail);
   expect(plan).toHaveLength(1);
   // The primary key of a rowid table is the automatic index sqlite_autoindex_kv_entries_1.

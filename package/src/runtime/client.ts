@@ -71,11 +71,20 @@ interface Resolved {
  * `SAASIGNAL_API_KEY`, then `SAASIGNAL_KEY` (the name the quick start stores the key under),
  * then `SAASIGNAL_TOKEN` (a session token).
  */
-const CREDENTIAL_ENV = ['SAASIGNAL_API_KEY', 'SAASIGNAL_KEY', 'SAASIGNAL_TOKEN'] as const;
+export const CREDENTIAL_ENV = ['SAASIGNAL_API_KEY', 'SAASIGNAL_KEY', 'SAASIGNAL_TOKEN'] as const;
+
+/** The credential from the environment and the variable it came from (the CLI names it in `auth status`). */
+export function credentialFromEnv(): { name: (typeof CREDENTIAL_ENV)[number]; value: string } | undefined {
+  for (const name of CREDENTIAL_ENV) {
+    const value = env(name);
+    if (value) return { name, value };
+  }
+  return undefined;
+}
 
 function resolve(api: ApiDefinition, key: string | undefined, options: ClientOptions): Resolved {
   return {
-    key: key ?? CREDENTIAL_ENV.map(env).find((value) => value),
+    key: key ?? credentialFromEnv()?.value,
     options,
     baseUrl: options.baseUrl ?? env('SAASIGNAL_BASE_URL') ?? api.baseUrl,
     // Looked up at call time, so that a fetch installed later (polyfill, test) is used.

@@ -5,7 +5,7 @@
  * @module saasignal/runtime
  */
 export { APIPromise, PagePromise, type WithResponse } from './api-promise.ts';
-export { BaseClient, callOnce, type SubscribeOptions } from './client.ts';
+export { BaseClient, CREDENTIAL_ENV, callOnce, credentialFromEnv, env, type SubscribeOptions } from './client.ts';
 export { APIConnectionError, APITimeoutError, SaaSignalError } from './errors.ts';
 export type { Logger, LogLevel } from './log.ts';
 export type { ApiDefinition, ClientOptions, OperationSpec, RequestOptions } from './options.ts';
