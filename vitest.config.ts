@@ -1,6 +1,7 @@
 /**
  * Test projects: `unit` (spec, SDK, server in-process, type tests), the store conformance
- * suite once per backend, and the browser suite. `npm test` runs them all.
+ * suite once per backend, `multi` (several instances), `production` (a production install) and
+ * the browser suite. `npm test` runs them all.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -22,13 +23,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/store/**', 'test/browser/**', 'test/multi/**', '**/node_modules/**'],
+          exclude: ['test/store/**', 'test/browser/**', 'test/multi/**', 'test/production/**', '**/node_modules/**'],
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
       { extends: true, test: { name: 'store:sqlite', include: ['test/store/**/*.test.ts'], env: { STORE: 'sqlite' } } },
       { extends: true, test: { name: 'store:postgres+redis', include: ['test/store/**/*.test.ts'], env: pgEnv } },
       { extends: true, test: { name: 'multi', include: ['test/multi/**/*.test.ts'], env: pgEnv, testTimeout: 120_000, fileParallelism: false } },
+      // A production install in a temporary copy (npm ci --omit=dev, then npm start): minutes.
+      { extends: true, test: { name: 'production', include: ['test/production/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 900_000 } },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },

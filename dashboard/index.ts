@@ -1,9 +1,10 @@
 /**
- * The Dashboard as the server sees it: `dashboardDir` (the built app, dashboard/dist) and
- * `ensureDashboard()`, called by `npm start`, which builds it when it is missing or stale: when
- * any of its sources, the document or the types it compiles against changed since the last build
- * (a SHA-256 over them, kept in `dist/.source-sha256`). The build runs `vite build` in a child
- * process, so the server keeps answering meanwhile.
+ * The Dashboard as the server sees it: `dashboardDir` (the built app, generated/dashboard, built by
+ * `npm run generate` and committed, so a production install serves it as is) and
+ * `ensureDashboard()`, called by `npm start`, which rebuilds it when it is missing or stale: when
+ * any of its sources, the document, the types it compiles against or the version of a package it
+ * bundles changed since the last build (a SHA-256 over them, kept in `.source-sha256`). The build
+ * runs `vite build` in a child process, so the server keeps answering meanwhile.
  *
  * @module dashboard
  */
@@ -18,12 +19,15 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 
 /** Absolute path of the built Dashboard. */
-export const dashboardDir: string = join(here, 'dist');
+export const dashboardDir: string = join(root, 'generated', 'dashboard');
+
+/** The packages that end up in the bundle or make it: their versions are part of the source hash. */
+const BUILD_PACKAGES = ['vite', '@vitejs/plugin-react', 'react', 'react-dom', '@tanstack/react-query', 'openapi-fetch', 'openapi-react-query'];
 const STAMP_FILE = '.source-sha256';
 
 /** Everything the build reads from this repository, in a stable order. */
 async function sources(): Promise<string[]> {
-  const files = [join(here, 'index.html'), join(here, 'vite.config.ts'), join(here, 'document-picks.ts'), join(root, 'generated', 'openapi.json'), join(root, 'generated', 'types.ts'), join(root, 'spec', 'kv.ts'), join(root, 'package-lock.json')];
+  const files = [join(here, 'index.html'), join(here, 'vite.config.ts'), join(here, 'document-picks.ts'), join(root, 'generated', 'openapi.json'), join(root, 'generated', 'types.ts'), join(root, 'spec', 'kv.ts')];
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -38,8 +42,13 @@ async function sources(): Promise<string[]> {
 export async function sourceHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of await sources()) {
-    // Missing files (a production install without package-lock.json) hash as absent.
+    // A missing file hashes as absent.
     hash.update(relative(root, file)).update('\0').update(await readFile(file).catch(() => '')).update('\0');
+  }
+  // The installed versions, not the whole lock file: an unrelated dependency leaves the build current.
+  for (const name of BUILD_PACKAGES) {
+    const version = await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text).version as string, () => 'absent');
+    hash.update(`${name}@${version}\0`);
   }
   return hash.digest('hex');
 }
@@ -77,3 +86,6 @@ export function ensureDashboard(): Promise<void> {
   });
   return pending;
 }
+
+// `npm run dashboard:build`: the build alone, stamped like the one `npm start` and `npm run generate` make.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await buildDashboard();

@@ -36,7 +36,8 @@ export default defineConfig({
   base: '/',
   plugins: [react(), documentModule()],
   build: {
-    outDir: 'dist',
+    // Committed with the rest of generated/ (see dashboard/index.ts).
+    outDir: '../generated/dashboard',
     emptyOutDir: true,
     // Assets are served with `immutable`: every file name carries its content hash.
     assetsInlineLimit: 0,

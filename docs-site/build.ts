@@ -1,5 +1,6 @@
 /**
- * `npm run docs:build`: generated/openapi.json -> docs-site/dist/, the published reference.
+ * `npm run docs:build`: generated/openapi.json -> generated/docs/, the published reference
+ * (`npm run generate` builds it too, and it is committed: a production install serves it as is).
  *
  * - `index.html`: Redoc, with curl and SDK samples (`x-codeSamples`) generated from the document,
  *   the ⌘K search dialog and its index inlined; offline and file:// safe.
@@ -22,16 +23,15 @@ import { injectSearch } from './html.ts';
 import { renderLlms } from './llms.ts';
 import { buildRedocPage } from './redoc.ts';
 import { buildSearchIndex } from './search-index.ts';
-import { sourceHash, STAMP_FILE } from './stamp.ts';
+import { DEFAULT_OUT, DEFAULT_SOURCE, sourceHash, STAMP_FILE } from './stamp.ts';
 
+export { DEFAULT_OUT, DEFAULT_SOURCE };
 const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_SOURCE = join(here, '..', 'generated', 'openapi.json');
-export const DEFAULT_OUT = join(here, 'dist');
 
 export interface BuildOptions {
   /** The OpenAPI document (default: generated/openapi.json). */
   source?: string;
-  /** The output folder (default: docs-site/dist). */
+  /** The output folder (default: generated/docs). */
   outDir?: string;
 }
 

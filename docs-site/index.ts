@@ -10,10 +10,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BuildOptions, buildDocs, DEFAULT_OUT, DEFAULT_SOURCE } from './build.ts';
-import { sourceHash, STAMP_FILE } from './stamp.ts';
+import type { BuildOptions } from './build.ts';
+import { DEFAULT_OUT, DEFAULT_SOURCE, sourceHash, STAMP_FILE } from './stamp.ts';
 
-/** Absolute path of the built site (docs-site/dist). */
+/** Absolute path of the built site (generated/docs, committed). */
 export const docsDir: string = DEFAULT_OUT;
 
 const pending = new Map<string, Promise<void>>();
@@ -39,7 +39,9 @@ export function ensureDocs(options: BuildOptions = {}): Promise<void> {
   let build = pending.get(key);
   if (!build) {
     build = (async () => {
-      if (!(await docsAreCurrent(options))) await buildDocs(options);
+      // Loaded only to build: its tools (Redocly, esbuild, yaml) are development dependencies,
+      // absent from a production install, which serves the committed site.
+      if (!(await docsAreCurrent(options))) await (await import('./build.ts')).buildDocs(options);
     })().finally(() => pending.delete(key));
     pending.set(key, build);
   }

@@ -1,6 +1,6 @@
 /**
  * `npm run docs:open`: builds the site if it is missing or outdated, then opens
- * docs-site/dist/index.html from the file system in the default browser (or prints its URL when
+ * generated/docs/index.html from the file system in the default browser (or prints its URL when
  * there is none, e.g. on a server).
  *
  * @module docs-site/open

@@ -6,6 +6,7 @@
  */
 import openapiTS, { astToString } from 'openapi-typescript';
 import { stringify } from 'yaml';
+import { specHash } from '../lib/spec-hash.ts';
 import { buildDocument } from '../spec/index.ts';
 import { generateCli } from './sdk/generate-cli.ts';
 import { generateSdk } from './sdk/generate-sdk.ts';
@@ -20,5 +21,6 @@ export async function renderGenerated(): Promise<Record<string, string>> {
   const types = `// ${NOTICE}\n/* eslint-disable */\n${astToString(ast)}`;
   const sdk = generateSdk(doc, `// ${NOTICE}\n// The typed SaaSignal SDK: the operation table, one error class per status and the types, over package/src/runtime.`);
   const cli = generateCli(doc, `// ${NOTICE}\n// The saasignal CLI's command table: one row per operation with an x-sdk.cli command (package/src/cli builds the commands).`);
-  return { 'openapi.json': json, 'openapi.yaml': yaml, 'types.ts': types, 'sdk.ts': sdk, 'cli.ts': cli };
+  // What spec/ looked like, so that `npm start` can tell a stale generated/ (lib/spec-hash.ts).
+  return { 'openapi.json': json, 'openapi.yaml': yaml, 'types.ts': types, 'sdk.ts': sdk, 'cli.ts': cli, '.spec-sha256': `${specHash()}\n` };
 }

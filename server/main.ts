@@ -16,18 +16,17 @@ import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
 import { databaseUrl } from './db/index.ts';
 import { parseDatabaseUrl } from './db/url.ts';
+import { staleGeneratedWarning } from '../lib/spec-hash.ts';
 import { startupWarnings } from './startup-warnings.ts';
 import { dashboardDir, ensureDashboard } from '../dashboard/index.ts';
 import { docsDir, ensureDocs } from '../docs-site/index.ts';
 import { createLogger } from './log.ts';
 import { type DataLock, lockDatabase } from './startup/data-lock.ts';
-import { maskUrl, SetupError } from './startup/setup-error.ts';
+import { exitWith, maskUrl, SetupError } from './startup/setup-error.ts';
 
 /** Reports why the server cannot start, in one line for a setting to fix, and exits 1. */
 function cannotStart(err: unknown): never {
-  if (err instanceof SetupError) console.error(`saasignal: cannot start: ${err.message}`);
-  else console.error('saasignal: cannot start:', err);
-  process.exit(1);
+  exitWith('start', err);
 }
 
 const logger = (() => {
@@ -40,6 +39,11 @@ const logger = (() => {
 const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
 
 for (const warning of startupWarnings()) log('warn', warning);
+// In development: the contract served is generated/, which an edit of spec/ does not change.
+if (process.env.NODE_ENV !== 'production') {
+  const stale = staleGeneratedWarning();
+  if (stale) log('warn', stale);
+}
 
 /** Longest wait for in-flight requests on shutdown before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;

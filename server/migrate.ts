@@ -5,11 +5,16 @@
  *
  * @module server/migrate
  */
+import { existsSync } from 'node:fs';
 import { migrate, openDb } from './db/index.ts';
+import { exitWith } from './startup/setup-error.ts';
 
+// The settings `npm start` reads (.env, the environment winning), so both act on one database.
+if (existsSync('.env')) process.loadEnvFile('.env');
 const url = process.env.DATABASE_URL;
-// openDb applies pending migrations itself; the second pass proves nothing is left.
-const db = await openDb({ url });
+// openDb applies pending migrations itself; the second pass proves nothing is left. A setting
+// it cannot use is one line, as at the server's start.
+const db = await openDb({ url }).catch((err: unknown) => exitWith('migrate', err));
 try {
   const pending = await migrate(db);
   const applied = await db.kysely.selectFrom('kysely_migration').select('name').orderBy('name').execute();

@@ -136,7 +136,7 @@ export function renderReport(r: Results, notes: string): string {
           ['`npm start` to the first answered request (fresh data folder)', `median ${int(median(t.startMs))} ms (runs: ${t.startMs.map(int).join(', ')} ms)`],
           ['SDK: a browser bundle of `createClient` + one call (`saasignal` package, esbuild, minified)', kb(t.sdk.minBytes)],
           ['SDK minified + gzipped', kb(t.sdk.gzipBytes)],
-          ['docs page `docs-site/dist/index.html`', `${kb(t.docsPage.rawBytes)} raw, ${kb(t.docsPage.gzipBytes)} gzipped`],
+          ['docs page `generated/docs/index.html`', `${kb(t.docsPage.rawBytes)} raw, ${kb(t.docsPage.gzipBytes)} gzipped`],
         ],
       ),
       '',

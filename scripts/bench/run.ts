@@ -50,7 +50,7 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MINUTES * 60_000);
 watchdog.unref();
 
-/** The server reads docs-site/dist at start and rebuilds it in the background when stale: not during a measurement. */
+/** The server reads generated/docs at start and rebuilds it in the background when stale: not during a measurement. */
 async function ensureDocsBuilt(): Promise<void> {
   if (await docsAreCurrent()) return;
   log('building the docs site first (the server would otherwise build it in the background during the load)');

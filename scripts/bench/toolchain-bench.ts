@@ -73,7 +73,7 @@ async function sdkSize(): Promise<ToolchainRun['sdk']> {
 }
 
 function docsPage(): ToolchainRun['docsPage'] {
-  const html = readFileSync('docs-site/dist/index.html');
+  const html = readFileSync('generated/docs/index.html');
   return { rawBytes: html.byteLength, gzipBytes: gzipSync(html).byteLength };
 }
 

@@ -4,8 +4,13 @@
  *
  * @module server/cli/topup
  */
+import { existsSync } from 'node:fs';
 import { readBalance, topUp } from '../billing/balance.ts';
 import { openDb } from '../db/index.ts';
+import { exitWith } from '../startup/setup-error.ts';
+
+// The settings `npm start` reads (.env, the environment winning), so both act on one database.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const MICROTOKENS_PER_TOKEN = 1_000_000;
 
@@ -21,7 +26,7 @@ if (!/^\d+(\.\d{1,6})?$/.test(amount)) fail(`"${amount}" is not a positive numbe
 const microtokens = Math.round(Number(amount) * MICROTOKENS_PER_TOKEN);
 if (!Number.isSafeInteger(microtokens) || microtokens <= 0) fail(`"${amount}" is not a positive amount.`);
 
-const db = await openDb({ url: process.env.DATABASE_URL });
+const db = await openDb({ url: process.env.DATABASE_URL }).catch((err: unknown) => exitWith('top up', err));
 try {
   if (!(await topUp(db, orgId, microtokens))) {
     console.error(`No organization ${orgId}.`);

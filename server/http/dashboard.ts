@@ -1,5 +1,5 @@
 /**
- * Serves the Dashboard (dashboard/dist) at `/`: its fingerprinted files under `/assets/` cached
+ * Serves the Dashboard (generated/dashboard) at `/`: its fingerprinted files under `/assets/` cached
  * immutably, and index.html (never cached) for the Dashboard's own pages only (dashboard/src/paths.ts);
  * any other path goes on to the API, so an unknown API path still gets the JSON error envelope.
  * Its responses carry a Content-Security-Policy of their own: everything from this origin, images

@@ -41,3 +41,13 @@ export function reason(err: unknown): string {
   const code = e?.code && words[e.code] ? `${words[e.code]} (${e.code})` : undefined;
   return code ?? String(e?.message ?? err).split('\n')[0];
 }
+
+/**
+ * Ends a command that could not do `action` (`start`, `migrate`, …): a SetupError as its one
+ * line, anything else (a bug) with its stack; exit status 1 either way.
+ */
+export function exitWith(action: string, err: unknown): never {
+  if (err instanceof SetupError) console.error(`saasignal: cannot ${action}: ${err.message}`);
+  else console.error(`saasignal: cannot ${action}:`, err);
+  process.exit(1);
+}

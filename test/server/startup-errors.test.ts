@@ -3,6 +3,7 @@
  * (the setting and its value, a password masked, and the fix), with no stack trace, and exits
  * with status 1. Redis unreachable is the exception by design: one warning line, and the server
  * serves (503 where Redis is needed) until Redis is back.
+ * `npm run migrate` and `npm run topup` say the same one line for the same broken database settings.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,9 +30,9 @@ interface Run {
   lines: string[];
 }
 
-/** `server/main.ts` with `env` (nothing else of this environment's storage settings); waits for its exit. */
-async function run(env: Record<string, string>, ms = 60_000): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** `server/main.ts` (or another entry point, with `args`) with `env` (nothing else of this environment's storage settings); waits for its exit. */
+async function run(env: Record<string, string>, ms = 60_000, entry = ['server/main.ts']): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     env: { ...process.env, DATABASE_URL: join(dir, 'default.db'), REDIS_URL: '', PORT: String(await freePort()), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -152,3 +153,37 @@ it('Redis unreachable at start: one warning line, and the server serves', async 
   // No stack trace anywhere in the output.
   expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
 }, 90_000);
+
+describe('npm run migrate and npm run topup with the same broken settings: one line, exit status 1', () => {
+  const missing = `saasignal_missing_${randomBytes(4).toString('hex')}`;
+  // What `npm run migrate` and `npm run topup -- <org> <tokens>` run.
+  const commands: [string, string[]][] = [
+    ['migrate', ['server/migrate.ts']],
+    ['top up', ['server/cli/topup.ts', 'org_01JNXS9A1B2C3D4E5F6G7H8J9K', '1']],
+  ];
+  const cases: [string, () => Promise<Record<string, string>>, (action: string) => RegExp][] = [
+    [
+      'DATABASE_URL of another database kind',
+      async () => ({ DATABASE_URL: 'mysql://root:hunter2@127.0.0.1/app' }),
+      (action) => new RegExp(`^saasignal: cannot ${action}: DATABASE_URL=mysql://root:\\*\\*\\*@127\\.0\\.0\\.1/app is not a database this server can use \\(mysql:\\); accepted: postgres://.*plain file path$`),
+    ],
+    [
+      'a PostgreSQL database that does not exist',
+      async () => ({ DATABASE_URL: pgUrl(missing, { password: 'hunter2' }) }),
+      (action) => new RegExp(`^saasignal: cannot ${action}: database \`${missing}\` does not exist on .*\\(DATABASE_URL=postgres://[^:]+:\\*\\*\\*@.*\\): create it with \`createdb ${missing}\`$`),
+    ],
+    [
+      'PostgreSQL unreachable',
+      async () => ({ DATABASE_URL: pgUrl('test', { port: await freePort() }) }),
+      (action) => new RegExp(`^saasignal: cannot ${action}: cannot reach PostgreSQL at 127\\.0\\.0\\.1:\\d+ \\(DATABASE_URL=postgres:.*\\): connection refused \\(ECONNREFUSED\\); is it running, and are the host and port right\\?$`),
+    ],
+  ];
+  for (const [action, entry] of commands) {
+    it.each(cases)(`${action}: %s`, async (_name, env, line) => {
+      const { code, lines } = await run(await env(), 60_000, entry);
+      expect(lines).toEqual([expect.stringMatching(line(action))]);
+      expect(lines[0]).not.toContain('hunter2');
+      expect(code).toBe(1);
+    }, 90_000);
+  }
+});
