@@ -552,11 +552,13 @@ export interface paths {
         };
         /**
          * Get a value
-         * @description Retrieve the value and expiry of one key. An expired key is never returned.
+         * @description Retrieve the value and expiry of one key. An expired key is never returned. A value over 64 KB costs more by its size (see the price below); when the balance cannot pay for the size, the answer is a 402 without the value.
          *
          *     **Required scope:** `kv:read`.
          *
          *     **Price:** 1 μt per call (see `X-Microtokens-Used`).
+         *
+         *     **Price by size:** a value over 64 KB costs 1 μt more for each further started 64 KB it is returned with.
          */
         get: operations["getValue"];
         /**
@@ -628,11 +630,13 @@ export interface paths {
         put?: never;
         /**
          * Batch operations
-         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch with 413 before any op runs.
+         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch with 413 before any op runs. The values the gets return add up to at most 1 MB: a get whose value would pass that bound, or whose size the balance cannot pay for, answers `omitted` without its value (the other ops still run), so one answer never carries more than what the client can be charged for.
          *
          *     **Required scope:** per op — `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`.
          *
          *     **Price:** charged per op — `get` 1 μt, `set` 2 μt, `delete` 1 μt.
+         *
+         *     **Price by size:** a value over 64 KB costs 1 μt more for each further started 64 KB it is returned with.
          *
          *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
          */
@@ -1737,7 +1741,7 @@ export interface components {
          *     }
          */
         ScanResult: {
-            /** @description Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order. */
+            /** @description Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order. A page ends early, with a `next_cursor`, when its keys reach 1 MB (UTF-8). */
             keys: components["schemas"]["Key"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor: components["schemas"]["KvCursor"] | null;
@@ -1879,10 +1883,10 @@ export interface components {
             op: "get" | "set" | "delete";
             key: components["schemas"]["Key"];
             /**
-             * @description `ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key.
+             * @description `ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key; `omitted` for a get whose value was left out (`value` is `null`) because the values of the answer would have passed 1 MB, or the balance could not pay for its size: get that key on its own.
              * @enum {string}
              */
-            status: "ok" | "not_found" | "conflict";
+            status: "ok" | "not_found" | "conflict" | "omitted";
             /** @description The value (get, set); `null` otherwise. */
             value?: unknown;
             expires_at: components["schemas"]["Timestamp"] | null;

@@ -4,7 +4,8 @@
  *   request id -> security headers (helmet) -> well-formed URL -> CORS -> Content-Type normalised -> JSON body
  *   (1 MB, ≤ 512 levels deep, well-formed Unicode) -> OpenAPI validation
  *   -> per operation: Cache-Control: no-store -> CSRF (cookie sessions) -> invalid-credential limit per IP
- *      -> authentication -> rate limit -> authorization -> idempotency key / stream admission -> metering -> handler
+ *      -> authentication -> rate limit -> authorization -> request checks -> idempotency key / stream admission
+ *      -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
  * Routes are not written by hand: each operation of the document is mounted at its path with the
@@ -37,6 +38,7 @@ import { noStore, pageHeaders, parseCsp, securityHeaders } from './http/security
 import { CONTENT_SECURITY_POLICY as DOCS_CSP } from '../docs-site/html.ts';
 import { limitJsonDepth } from './http/json-depth.ts';
 import { parseQuery } from './http/url-encoding.ts';
+import { checkRequest } from './http/request-checks.ts';
 import { wellFormedBody, wellFormedUrl } from './http/well-formed.ts';
 import { consoleLogger, errorHandler, type Logger } from './http/error-handler.ts';
 import { createRateLimiters, type RateLimitOptions } from './http/rate-limit.ts';
@@ -206,6 +208,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               identify(op, { db, auth, browser, verified }),
               limiters.perCredential,
               authorize(op, db),
+              checkRequest(infra.checks[op.operationId]),
               keys.middleware(op),
               admitStreams(op, streams),
               meter(op, db, allowance),

@@ -4,6 +4,7 @@
  * @module server/context
  */
 import type { Request, Response } from 'express';
+import type { RequestMeter } from './billing/meter.ts';
 import type { OperationId } from './spec.ts';
 
 export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token';
@@ -39,6 +40,8 @@ export interface AuthContext {
 export interface Locals {
   auth: AuthContext;
   requestId: string;
+  /** Set by metering on a metered operation: what the request was charged, and how to charge more. */
+  meter?: RequestMeter;
 }
 
 export type Handler = (req: Request, res: Response<unknown, Locals>) => Promise<void> | void;

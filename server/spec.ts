@@ -31,6 +31,8 @@ export interface OperationInfo {
   stream: boolean;
   /** μt per minute an open stream stays connected (`x-price-microtokens-per-minute`). */
   pricePerMinute: number | null;
+  /** μt per further started 64 KB of a value read, past its first 64 KB (`x-price-microtokens-per-64kb`). */
+  pricePer64KB: number | null;
   /** Passes the rate limiters; `false` for the probes (`x-rate-limited: false`, spec/health.ts). */
   rateLimited: boolean;
 }
@@ -56,6 +58,7 @@ export const operationsById: ReadonlyMap<OperationId, OperationInfo> = new Map(
         idempotent: op['x-idempotent'] === true,
         stream: op.responses?.['200']?.content?.['text/event-stream'] !== undefined,
         pricePerMinute: op['x-price-microtokens-per-minute'] ?? null,
+        pricePer64KB: op['x-price-microtokens-per-64kb'] ?? null,
         rateLimited: op['x-rate-limited'] !== false,
       } satisfies OperationInfo,
     ]),

@@ -86,7 +86,11 @@ export const ScanResult = registry.register(
   'ScanResult',
   z
     .object({
-      keys: z.array(Key).max(1000).openapi({ description: 'Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order.' }),
+      keys: z.array(Key).max(1000).openapi({
+        description:
+          'Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order. A page ends early, ' +
+          'with a `next_cursor`, when its keys reach 1 MB (UTF-8).',
+      }),
       next_cursor: orNull(KvCursor).openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),
     })
     .openapi({ example: { keys: ['session:u_123', 'session:u_456'], next_cursor: null } }),
@@ -132,8 +136,11 @@ export const BatchResult = registry.register(
           .object({
             op: z.enum(['get', 'set', 'delete']),
             key: Key,
-            status: z.enum(['ok', 'not_found', 'conflict']).openapi({
-              description: '`ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key.',
+            status: z.enum(['ok', 'not_found', 'conflict', 'omitted']).openapi({
+              description:
+                '`ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key; ' +
+                '`omitted` for a get whose value was left out (`value` is `null`) because the values of the answer would have ' +
+                'passed 1 MB, or the balance could not pay for its size: get that key on its own.',
             }),
             value: z.any().openapi({ description: 'The value (get, set); `null` otherwise.' }),
             expires_at: orNull(Timestamp),
@@ -164,10 +171,13 @@ defineOperation({
   operationId: 'getValue',
   tags,
   summary: 'Get a value',
-  description: 'Retrieve the value and expiry of one key. An expired key is never returned.',
+  description:
+    'Retrieve the value and expiry of one key. An expired key is never returned. A value over 64 KB costs more by its size ' +
+    '(see the price below); when the balance cannot pay for the size, the answer is a 402 without the value.',
   credentials: ['apiKey', 'browser'],
   scope: 'kv:read',
   price: 1,
+  pricePer64KB: 1,
   request: { params: keyPath },
   responses: { 200: ok(KvEntry, 'The entry.', meteredHeaders), ...kvErrors(404) },
   sdk: { method: 'infra.kv.get', args: ['path:key'], cli: { command: 'kv get' } },
@@ -270,10 +280,13 @@ defineOperation({
   description:
     'Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is ' +
     'atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch ' +
-    'with 413 before any op runs.',
+    'with 413 before any op runs. The values the gets return add up to at most 1 MB: a get whose value would pass that ' +
+    'bound, or whose size the balance cannot pay for, answers `omitted` without its value (the other ops still run), so ' +
+    'one answer never carries more than what the client can be charged for.',
   credentials: ['apiKey'],
   scopeByOp: { get: 'kv:read', set: 'kv:write', delete: 'kv:write' },
   priceByOp: { get: 1, set: 2, delete: 1 },
+  pricePer64KB: 1,
   request: { body: jsonBody(BatchRequest) },
   responses: { 200: ok(BatchResult, 'One result per op, in order.', meteredHeaders), ...kvErrors(413, 415) },
   sdk: { method: 'infra.kv.batch', args: ['body:ops'], cli: { command: 'kv batch' } },

@@ -58,6 +58,11 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
   /** For an event stream: microtokens per minute it stays open, after the first (see the Streams guide). */
   pricePerMinute?: number;
   /**
+   * For a read that returns values: microtokens for each further started 64 KB of a value past its
+   * first 64 KB (each `get` of a batch on its own), on top of the price per call (see the Token model guide).
+   */
+  pricePer64KB?: number;
+  /**
    * `false` for probes (spec/health.ts): no limiter, so no 429 and no `RateLimit` headers. An
    * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
    */
@@ -145,7 +150,7 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
 
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
 export function defineOperation(def: OperationDef): void {
-  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, sdk, description, rateLimited, ...route } = def;
+  const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, pricePer64KB, sdk, description, rateLimited, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
   const notes: string[] = [];
@@ -167,6 +172,9 @@ export function defineOperation(def: OperationDef): void {
         .join(', ')}.`,
     );
   }
+  if (pricePer64KB !== undefined) {
+    notes.push(`**Price by size:** a value over 64 KB costs ${pricePer64KB} μt more for each further started 64 KB it is returned with.`);
+  }
   const idempotent = isIdempotent(def);
   if (idempotent) notes.push('**Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).');
   operations.push(def);
@@ -185,6 +193,7 @@ export function defineOperation(def: OperationDef): void {
     ...(price !== undefined ? { 'x-price-microtokens': price } : {}),
     ...(priceByOp ? { 'x-price-microtokens-by-op': priceByOp } : {}),
     ...(pricePerMinute !== undefined ? { 'x-price-microtokens-per-minute': pricePerMinute } : {}),
+    ...(pricePer64KB !== undefined ? { 'x-price-microtokens-per-64kb': pricePer64KB } : {}),
     'x-credentials': credentials ?? [],
     ...(rateLimited === false ? { 'x-rate-limited': false } : {}),
     ...(idempotent ? { 'x-idempotent': true } : {}),

@@ -7,14 +7,17 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 
-/** Adds one charged call of `price` μt. */
-export async function recordUsage(db: Db, orgId: string, operationId: string, price: number, now = new Date()): Promise<void> {
+/**
+ * Adds `price` μt charged for `operationId`: one call by default, or `calls: 0` for more of a call
+ * already counted (the size of a value it read).
+ */
+export async function recordUsage(db: Db, orgId: string, operationId: string, price: number, { calls = 1, now = new Date() } = {}): Promise<void> {
   await db.kysely
     .insertInto('usage_daily')
-    .values({ org_id: orgId, day: now.toISOString().slice(0, 10), operation_id: operationId, calls: 1, microtokens: price })
+    .values({ org_id: orgId, day: now.toISOString().slice(0, 10), operation_id: operationId, calls, microtokens: price })
     .onConflict((oc) =>
       oc.columns(['org_id', 'day', 'operation_id']).doUpdateSet({
-        calls: sql`usage_daily.calls + 1`,
+        calls: sql`usage_daily.calls + ${calls}`,
         microtokens: sql`usage_daily.microtokens + ${price}`,
       }),
     )

@@ -9,6 +9,7 @@
 import type { Request } from 'express';
 import type { Handlers } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import type { RequestChecks } from '../http/request-checks.ts';
 import type { Schemas } from '../spec.ts';
 import { namespaceOf } from './kv-handlers.ts';
 import type { ChannelEvent, PubSub } from './pubsub.ts';
@@ -19,6 +20,19 @@ import type { StreamGuard } from '../streams/guard.ts';
 
 /** Largest serialized `data` of an event (64 KB). */
 export const MAX_EVENT_BYTES = 65_536;
+
+/** The event's data as sent to subscribers (`null` when absent). */
+const eventText = (body: Schemas['PublishRequest']) => JSON.stringify(body.data === undefined ? null : body.data);
+
+/** What the channel operations refuse from the request alone (see server/http/request-checks.ts). */
+export const channelChecks: RequestChecks = {
+  publishEvent(req) {
+    const bytes = Buffer.byteLength(eventText(req.body as Schemas['PublishRequest']));
+    if (bytes > MAX_EVENT_BYTES) {
+      throw new ApiError('PAYLOAD_TOO_LARGE', `The event data is ${bytes} bytes serialized; the limit is ${MAX_EVENT_BYTES} bytes (64 KB).`);
+    }
+  },
+};
 
 export interface ChannelHandlers {
   handlers: Handlers;
@@ -47,12 +61,7 @@ export function channelHandlers(pubsub: PubSub, options: ChannelOptions = {}): C
       async publishEvent(req, res) {
         const channel = channelOf(req);
         const body = req.body as Schemas['PublishRequest'];
-        const data = body.data === undefined ? null : body.data;
-        const text = JSON.stringify(data);
-        const bytes = Buffer.byteLength(text);
-        if (bytes > MAX_EVENT_BYTES) {
-          throw new ApiError('PAYLOAD_TOO_LARGE', `The event data is ${bytes} bytes serialized; the limit is ${MAX_EVENT_BYTES} bytes (64 KB).`);
-        }
+        const text = eventText(body);
         const event: ChannelEvent = { id: `evt_${ulid()}`, event: body.event, data: JSON.parse(text), published_at: new Date().toISOString() };
         const delivered = await pubsub.publish(namespaceOf(res), channel, event);
         res.json({ id: event.id, channel, event: event.event, delivered, published_at: event.published_at } satisfies Schemas['PublishResult']);

@@ -10,8 +10,9 @@
 import type { Redis } from 'ioredis';
 import type { Handlers } from '../context.ts';
 import type { Db } from '../db/index.ts';
-import { channelHandlers } from './channel-handlers.ts';
-import { kvHandlers } from './kv-handlers.ts';
+import type { RequestChecks } from '../http/request-checks.ts';
+import { channelChecks, channelHandlers } from './channel-handlers.ts';
+import { kvChecks, kvHandlers } from './kv-handlers.ts';
 import { createRedisKvStore } from './kv-redis-store.ts';
 import { createSqlKvStore } from './kv-sql-store.ts';
 import type { KvStore } from './kv-store.ts';
@@ -23,6 +24,8 @@ import { guardService } from './unavailable.ts';
 
 export interface Infra {
   handlers: Handlers;
+  /** What the KV and channel operations refuse before any work (server/http/request-checks.ts). */
+  checks: RequestChecks;
   /** Removes every key and channel replay window of a project, in both modes (project deletion). */
   deleteProjectData(projectId: string): Promise<void>;
   /** Stops the sweep, ends open event streams and closes Redis connections (not `db`). */
@@ -65,6 +68,7 @@ export async function createInfra(opts: InfraOptions): Promise<Infra> {
 
   return {
     handlers: { ...kvHandlers(store), ...channels.handlers },
+    checks: { ...kvChecks, ...channelChecks },
     async deleteProjectData(projectId) {
       await store.deleteProject(projectId);
       await pubsub.forgetProject(projectId);
@@ -84,6 +88,7 @@ function guardStore(store: KvStore): KvStore {
   const what = 'KV store';
   return {
     get: (...a) => guardService(what, () => store.get(...a)),
+    read: (...a) => guardService(what, () => store.read(...a)),
     set: (...a) => guardService(what, () => store.set(...a)),
     delete: (...a) => guardService(what, () => store.delete(...a)),
     increment: (...a) => guardService(what, () => store.increment(...a)),

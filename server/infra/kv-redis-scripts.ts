@@ -67,6 +67,19 @@ write(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[6])
 return 1
 `);
 
+/**
+ * KEYS: data. ARGV: now, maxBytes (-1: any). Returns nil for a missing key, else {json|false,
+ * expiresAt|'', bytes}: the JSON text only when it is at most maxBytes (a larger one stays here).
+ */
+export const GET_WITHIN = new Script(`
+local e = redis.call('HGET', KEYS[1], 'e')
+local n = redis.call('HSTRLEN', KEYS[1], 'v')
+if n == 0 or (e and tonumber(e) <= tonumber(ARGV[1])) then return nil end
+local max = tonumber(ARGV[2])
+if max >= 0 and n > max then return {false, e or '', n} end
+return {redis.call('HGET', KEYS[1], 'v'), e or '', n}
+`);
+
 /** KEYS: data, idx, exp. ARGV: key, now. Returns 1 if a live key was deleted. */
 export const DELETE = new Script(`${LIVE}
 local r = redis.call('HMGET', KEYS[1], 'v', 'e')

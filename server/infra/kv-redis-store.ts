@@ -7,7 +7,7 @@
  * @module server/infra/kv-redis-store
  */
 import type { Redis } from 'ioredis';
-import { DELETE, DELETE_NAMESPACE, INCREMENT, SCAN, SET, SWEEP } from './kv-redis-scripts.ts';
+import { DELETE, DELETE_NAMESPACE, GET_WITHIN, INCREMENT, SCAN, SET, SWEEP } from './kv-redis-scripts.ts';
 import {
   encodeValue,
   expiryFor,
@@ -44,6 +44,18 @@ export function createRedisKvStore(redis: Redis, options: RedisKvOptions = {}): 
       const [v, e] = await redis.hmget(data + key, 'v', 'e');
       if (v === null || (e !== null && Number(e) <= now())) return null;
       return { value: normalizeJson(v), expiresAt: expiry(e) };
+    },
+
+    async read(ns, key, maxBytes = Number.POSITIVE_INFINITY) {
+      const { data } = keysOf(ns);
+      // A value over maxBytes stays in Redis: only its size comes back.
+      const limit = Number.isFinite(maxBytes) ? maxBytes : -1;
+      const reply = (await GET_WITHIN.run(redis, [data + key], [now(), limit])) as [string | null, string, number] | null;
+      if (!reply) return null;
+      const [v, e, bytes] = reply;
+      return v === null || v === undefined
+        ? { value: null, expiresAt: expiry(e), bytes, omitted: true }
+        : { value: normalizeJson(v), expiresAt: expiry(e), bytes, omitted: false };
     },
 
     async set(ns, key, value, opts = {}): Promise<SetResult> {

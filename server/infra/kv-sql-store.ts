@@ -34,6 +34,11 @@ interface Row {
   expires_at: number | string | null;
 }
 
+/** A row with the byte length of its JSON text (PostgreSQL returns the integer as a number or text). */
+interface SizedRow extends Row {
+  bytes: number | string | null;
+}
+
 /** How many expired rows one sweep statement removes, so a sweep never holds the lock for long. */
 const SWEEP_BATCH = 1000;
 
@@ -88,8 +93,16 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     value: row.num !== null ? normalizeNumber(Number(row.num)) : JSON.parse(row.value ?? 'null'),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   });
+  // SQLite's length() counts characters of text; a blob's length is its bytes.
+  const textBytes = db.dialect === 'postgres' ? 'octet_length(value)' : 'length(cast(value as blob))';
   const statements = {
     get: prepare<Row>(db, TEXTS.get),
+    // A read past maxBytes leaves the text in the database (a number is never large).
+    read: prepare<SizedRow>(db, `select value, num, expires_at, ${textBytes} as bytes from kv_entries where project_id = ? and mode = ? and key = ? and ${LIVE}`),
+    readWithin: prepare<SizedRow>(
+      db,
+      `select case when ${textBytes} <= ? then value end as value, num, expires_at, ${textBytes} as bytes from kv_entries where project_id = ? and mode = ? and key = ? and ${LIVE}`,
+    ),
     set: prepare<Row>(db, TEXTS.set),
     setIfAbsent: prepare<Row>(db, TEXTS.setIfAbsent),
     delete: prepare<{ expires_at: number | null }>(db, TEXTS.delete),
@@ -103,6 +116,19 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
       const t = now();
       const { rows } = await statements.get([ns.projectId, ns.mode, key, t]);
       return rows[0] ? record(rows[0]) : null;
+    },
+
+    async read(ns, key, maxBytes = Number.POSITIVE_INFINITY) {
+      const t = now();
+      const { rows } = Number.isFinite(maxBytes)
+        ? await statements.readWithin([maxBytes, ns.projectId, ns.mode, key, t])
+        : await statements.read([ns.projectId, ns.mode, key, t]);
+      const row = rows[0];
+      if (!row) return null;
+      if (row.num !== null) return { ...record(row), bytes: encodeValue(Number(row.num)).bytes, omitted: false };
+      const bytes = Number(row.bytes);
+      if (bytes > maxBytes) return { value: null, expiresAt: record(row).expiresAt, bytes, omitted: true };
+      return { ...record(row), bytes, omitted: false };
     },
 
     async set(ns, key, value, opts: SetOptions = {}): Promise<SetResult> {

@@ -53,8 +53,20 @@ export interface ScanPage {
  * or one Lua script), never a read followed by a write from JavaScript, so several server
  * processes can share the backend. An expired key is absent for every method.
  */
+/**
+ * A read: the record, and the size of its value as stored (JSON text, UTF-8 bytes), which prices
+ * the read and bounds answers. A value larger than the read's `maxBytes` is left out (`omitted`,
+ * `value` null) without being transferred.
+ */
+export interface KvRead extends KvRecord {
+  bytes: number;
+  omitted: boolean;
+}
+
 export interface KvStore {
   get(ns: Namespace, key: string): Promise<KvRecord | null>;
+  /** {@link KvStore.get} with the value's size, and the value left out past `maxBytes` (default: never). */
+  read(ns: Namespace, key: string, maxBytes?: number): Promise<KvRead | null>;
   /** `value` must already be checked by {@link encodeValue} (size) by the caller. */
   set(ns: Namespace, key: string, value: unknown, options?: SetOptions): Promise<SetResult>;
   /** `true` if a live key was deleted. */
@@ -72,6 +84,11 @@ export interface KvStore {
 
 /** Largest serialized value (256 KB): `Buffer.byteLength(JSON.stringify(value))`. */
 export const MAX_VALUE_BYTES = 262_144;
+/**
+ * Most bytes one answer carries (1 MB): of values, over the gets of a batch; of keys, in a scan
+ * page. Without it a batch of 100 gets of one 256 KB value built a 25 MB answer (issue 13, item 4).
+ */
+export const MAX_ANSWER_BYTES = 1_048_576;
 /** The latest expiry stored: 9999-12-31T23:59:59.999Z. Larger TTLs are clamped to it. */
 export const MAX_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 

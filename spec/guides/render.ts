@@ -105,7 +105,9 @@ function priceTable(doc: Doc): string {
           ? `${price} μt per connection, then ${perMinute} μt per further minute open`
           : `${price} μt`
         : `per op: ${Object.entries(byOp ?? {}).map(([o, p]) => `${o} ${p} μt`).join(', ')}`;
-    return [[name(op), code(`${method} ${path}`), text]];
+    const per64KB = op['x-price-microtokens-per-64kb'] as number | undefined;
+    const bySize = per64KB === undefined ? '' : `, plus ${per64KB} μt per further started 64 KB of a value past its first 64 KB`;
+    return [[name(op), code(`${method} ${path}`), text + bySize]];
   });
   if (!rows.length) throw new Error('guides: no operation has an x-price-microtokens extension');
   return table(['Operation', 'Request', 'Price'], rows);

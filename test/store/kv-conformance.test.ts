@@ -115,6 +115,29 @@ describe.each(backends)('$name', (backend: Backend) => {
     });
   });
 
+  describe('read (size and bounded reads)', () => {
+    it.each<[string, unknown]>([
+      ['a string of multi-byte characters', 'héllo 中文 😀'],
+      ['an object', { a: [1, 2, 3], b: 'x'.repeat(1000) }],
+      ['a number', 12345.5],
+    ])('gives the UTF-8 size of the stored JSON of %s', async (_name, value) => {
+      const ns = freshNamespace();
+      await store.set(ns, 'k', value, { ttl: 60 });
+      const read = await store.read(ns, 'k');
+      expect(read).toMatchObject({ value, bytes: Buffer.byteLength(JSON.stringify(value)), omitted: false });
+      expect(read?.expiresAt).toBeGreaterThan(Date.now());
+    });
+
+    it('leaves out a value larger than maxBytes, with its size and expiry, and keeps one that fits', async () => {
+      const ns = freshNamespace();
+      const value = 'é'.repeat(100_000); // 200,002 bytes serialized, 100,002 characters
+      await store.set(ns, 'big', value);
+      expect(await store.read(ns, 'big', 200_001)).toEqual({ value: null, expiresAt: null, bytes: 200_002, omitted: true });
+      expect(await store.read(ns, 'big', 200_002)).toEqual({ value, expiresAt: null, bytes: 200_002, omitted: false });
+      expect(await store.read(ns, 'missing', 10)).toBeNull();
+    });
+  });
+
   describe('if_not_exists', () => {
     it('creates a missing key and refuses an existing one, leaving it unchanged', async () => {
       const ns = freshNamespace();
