@@ -7,6 +7,7 @@
  * @module docs-site/code-samples
  * @see https://redocly.com/docs/realm/content/api-docs/openapi-extensions/x-code-samples
  */
+import { cliCommand } from '../lib/cli-commands.ts';
 import { type Json, type Operation, operations, parameters, type Parameter, refName, requestBody, resolve, serverUrl, successResponse } from '../lib/openapi-document.ts';
 import { exampleOf } from './examples.ts';
 import { call } from './js-literal.ts';
@@ -184,11 +185,61 @@ export function sdkSample(doc: Json, operation: Operation): string | undefined {
   return [`import { createClient } from '${SDK_PACKAGE}'`, '', `const ss = ${client}`, invocation].join('\n');
 }
 
+// ---- CLI -------------------------------------------------------------------------------------
+
+/** A word as a shell reads it back: bare when it is plain, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : shellSingleQuote(s);
+}
+
+/**
+ * The operation as a `saasignal` command, with the SDK sample's example values: positionals in
+ * order, then the options that have a value. The organization is left out where the login
+ * supplies it (`--org-id` defaults to the login's).
+ */
+export function cliSample(doc: Json, operation: Operation): string | undefined {
+  const row = cliCommand(doc, operation);
+  const sdk: SdkExt | undefined = operation.op['x-sdk'];
+  if (!row || !sdk) return undefined;
+  const values: Record<string, unknown> = {};
+  const args = sdkArguments(doc, operation, sdk);
+  sdk.args.forEach((arg, i) => {
+    if (arg.includes(':')) values[arg.slice(arg.indexOf(':') + 1)] = args[i];
+    else Object.assign(values, args[i]);
+  });
+  // A string stays bare unless the CLI would read it as JSON (`kv set k 42` stores a number).
+  const isJson = (t: string) => {
+    try {
+      JSON.parse(t);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const text = (v: unknown, type: string) => {
+    if (type === 'list' && Array.isArray(v)) return v.join(',');
+    if (typeof v === 'string' && type !== 'json' && !(type === 'any' && isJson(v))) return v;
+    return JSON.stringify(v);
+  };
+  const words = ['saasignal', ...row.command.split(' ')];
+  for (const p of row.params) {
+    const v = values[p.name];
+    if (v === undefined || (p.context === 'org' && !p.positional)) continue;
+    if (p.positional) words.push(shellWord(text(v, p.type)));
+    else if (p.type === 'boolean') {
+      if (v === true) words.push(`--${p.name.replace(/_/g, '-')}`);
+    } else words.push(`--${p.name.replace(/_/g, '-')}`, shellWord(text(v, p.type)));
+  }
+  return words.join(' ');
+}
+
 /** The samples of one operation, in the order the page shows them. */
 export function codeSamples(doc: Json, operation: Operation): CodeSample[] {
   const samples: CodeSample[] = [{ lang: 'Shell', label: 'curl', source: curlSample(doc, operation) }];
   const sdk = sdkSample(doc, operation);
   if (sdk) samples.push({ lang: 'JavaScript', label: 'SDK', source: sdk });
+  const cli = cliSample(doc, operation);
+  if (cli) samples.push({ lang: 'Shell', label: 'CLI', source: cli });
   return samples;
 }
 

@@ -14,6 +14,7 @@ import { cli, isolate } from './harness.ts';
 
 interface Fake {
   challenge?: string;
+  scope?: string | null;
   redirect?: string;
   access: string;
   refresh: string;
@@ -56,7 +57,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(
         JSON.stringify({
           issuer: base, authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/oauth/token`,
-          device_authorization_endpoint: `${base}/oauth/device/code`, revocation_endpoint: `${base}/oauth/revoke`, scopes_supported: ['kv:read', 'kv:write'],
+          device_authorization_endpoint: `${base}/oauth/device/code`, revocation_endpoint: `${base}/oauth/revoke`, scopes_supported: ['*', 'kv:*', 'kv:read', 'kv:write'],
         }),
       );
     } else if (url.pathname === '/authorize') {
@@ -66,6 +67,7 @@ beforeAll(async () => {
       expect(q.get('code_challenge_method')).toBe('S256');
       expect(q.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
       fake.challenge = q.get('code_challenge') ?? undefined;
+      fake.scope = q.get('scope');
       fake.redirect = q.get('redirect_uri') ?? undefined;
       const deny = q.get('scope') === 'deny:me';
       res.writeHead(302, { Location: `${fake.redirect}?${deny ? 'error=access_denied' : 'code=the-code'}&state=${q.get('state')}` }).end();
@@ -138,6 +140,8 @@ describe('auth login through the browser', () => {
     expect(login.page).toMatch(/Logged in/);
     expect(login.stdout).toMatch(/^Logged in to http:\/\/127\.0\.0\.1:\d+\.\n/);
     expect(login.stdout).not.toContain('oat_');
+    // Without --scopes: every scope of the metadata by name, for the consent page to narrow.
+    expect(fake.scope).toBe('kv:read kv:write');
     const file = join(config, 'saasignal', 'auth.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(join(config, 'saasignal'))).mode & 0o777).toBe(0o700);

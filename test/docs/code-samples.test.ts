@@ -147,10 +147,10 @@ const authResult = await ss.auth.signIn({ email: 'alice@acme.com', password: 'a-
     expect(sdkSample(doc, op)).toBe(want.sdk);
   });
 
-  it('gives every operation a curl and an SDK sample, in that order', () => {
+  it('gives every operation a curl and an SDK sample, in that order, then a CLI one where it has a command', () => {
     const enriched = withCodeSamples(doc);
     for (const op of operations(enriched)) {
-      expect(op.op['x-codeSamples'].map((s: Json) => s.label), op.operationId).toEqual(['curl', 'SDK']);
+      expect(op.op['x-codeSamples'].map((s: Json) => s.label), op.operationId).toEqual(op.op['x-sdk'].cli ? ['curl', 'SDK', 'CLI'] : ['curl', 'SDK']);
     }
     // The source document is left as it was.
     expect(operations(doc).some((o) => o.op['x-codeSamples'])).toBe(false);

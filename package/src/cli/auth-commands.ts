@@ -84,7 +84,9 @@ export function addAuthCommands(program: Command, context: (cmd: Command) => Con
       const ctx = context(cmd);
       const baseUrl = ctx.options.baseUrl;
       const meta = await discover(baseUrl);
-      const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : (meta.scopes_supported ?? []);
+      // By default every scope the server knows, each by name (the consent page lets the user
+      // narrow them): the wildcards (`*`, `kv:*`) would only repeat them.
+      const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : (meta.scopes_supported ?? []).filter((s) => !s.includes('*'));
       const tokens = opts.device ? await deviceFlow(ctx, meta, scopes) : await browserFlow(ctx, meta, scopes, opts.browser);
       const login = toLogin(tokens, meta, opts.device ? 'device' : 'browser');
       await saveLogin(baseUrl, login);

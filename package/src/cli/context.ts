@@ -51,7 +51,6 @@ export class Context {
   async callOperation(op: CliOperation, values: Record<string, unknown>, flags: { all: boolean; lastEventId?: string }): Promise<void> {
     let credential = await this.credential();
     fillContext(op, values, credential.login?.org_id);
-    if (!credential.key) this.io.stderr(`Not logged in to ${credential.baseUrl}: run \`saasignal auth login\`, or set SAASIGNAL_API_KEY.\n`);
     if (op.stream) return this.follow(op, values, credential, flags.lastEventId);
     const args = sdkArguments(op, values);
     const attempt = async (c: Credential) => {
@@ -113,7 +112,12 @@ export class Context {
   /** An SDK error as the CLI reports it: the envelope's message, its code, status and request id. */
   explain(err: unknown, credential: Credential): unknown {
     if (!(err instanceof SaaSignalError)) return err;
-    if (err.status === 0) return new CliError(`Cannot reach ${credential.baseUrl}: ${err.message}`);
+    if (err.status === 0) {
+      // fetch's own message is "fetch failed"; the system's reason (ECONNREFUSED, ENOTFOUND) is in its cause.
+      const cause = (err as { cause?: { cause?: { code?: string; message?: string } } }).cause?.cause;
+      const reason = cause?.code ?? cause?.message ?? err.message;
+      return new CliError(`Cannot reach ${credential.baseUrl} (${reason}). Is the server running? Set --base-url or SAASIGNAL_BASE_URL.`);
+    }
     const lines = [err.message];
     if (err.status === 401 && credential.login) lines[0] = loginGone(credential.baseUrl);
     if (err.status === 401 && !credential.key) lines.push('Run `saasignal auth login`, or set SAASIGNAL_API_KEY.');

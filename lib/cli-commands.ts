@@ -1,15 +1,16 @@
 /**
- * Generates generated/cli.ts, the CLI's command table, from the document: one row per operation
- * with an `x-sdk.cli` command, its positionals and options derived from the operation's
- * parameters and body schema (types, required fields, enums, descriptions) and its summary as
- * the help text. The CLI (package/src/cli) turns the rows into commands that call the SDK.
+ * The CLI command of each operation, derived from the document (a library, shared by the
+ * generator of generated/cli.ts and the docs' CLI samples): one row per operation with an
+ * `x-sdk.cli` command, its positionals and options from the operation's parameters and body
+ * schema (types, required fields, enums, descriptions), its summary as the help text. The CLI
+ * (package/src/cli) turns the rows into commands that call the SDK.
  *
- * @module scripts/sdk/generate-cli
+ * @module lib/cli-commands
  */
-import { type Json, operations, parameters, requestBody, resolve, serverUrl } from '../../lib/openapi-document.ts';
-import type { CliOperation, CliParam, ParamType } from '../../package/src/cli/table.ts';
+import type { CliOperation, CliParam, ParamType } from '../package/src/cli/table.ts';
+import { type Json, type Operation, operations, parameters, requestBody, resolve, serverUrl } from './openapi-document.ts';
 
-/** Where generated/cli.ts finds the table's types. */
+/** Where generated/cli.ts (in generated/) finds the table's types. */
 const TABLE = '../package/src/cli/table.ts';
 
 /**
@@ -50,7 +51,18 @@ function sentence(text: unknown): string | undefined {
   return (/^[^\n]*?[.!?](?=\s+[A-Z]|\s*$|\n)/.exec(text)?.[0] ?? text.split('\n')[0]).trim();
 }
 
-function describeOperation(doc: Json, operation: ReturnType<typeof operations>[number], queryCredentials: Set<string>): CliOperation {
+/** Query parameters that carry a credential (`browserQuery`'s `token`): never a CLI option. */
+function queryCredentials(doc: Json): Set<string> {
+  return new Set<string>(Object.values<Json>(doc.components?.securitySchemes ?? {}).filter((s) => s.in === 'query').map((s) => s.name));
+}
+
+/** The operation's CLI command, or undefined when it has none. */
+export function cliCommand(doc: Json, operation: Operation): CliOperation | undefined {
+  if (!operation.op['x-sdk']?.cli) return undefined;
+  return describeOperation(doc, operation, queryCredentials(doc));
+}
+
+function describeOperation(doc: Json, operation: Operation, queryCredentials: Set<string>): CliOperation {
   const { op } = operation;
   const sdk: { method: string; args: string[]; cli: { command: string; args?: string[] } } = op['x-sdk'];
   const named = sdk.args.filter((a) => a.includes(':')).map((a) => a.split(':')[1]);
@@ -101,13 +113,11 @@ function describeOperation(doc: Json, operation: ReturnType<typeof operations>[n
   return row;
 }
 
+/** generated/cli.ts: the command table, with the document's version and default base URL. */
 export function generateCli(doc: Json, header: string): string {
-  const queryCredentials = new Set<string>(
-    Object.values<Json>(doc.components?.securitySchemes ?? {}).filter((s) => s.in === 'query').map((s) => s.name),
-  );
   const rows = operations(doc)
-    .filter((o) => o.op['x-sdk']?.cli)
-    .map((o) => describeOperation(doc, o, queryCredentials));
+    .map((o) => cliCommand(doc, o))
+    .filter((r): r is CliOperation => r !== undefined);
   const seen = new Set<string>();
   for (const r of rows) {
     if (seen.has(r.command)) throw new Error(`two operations declare the CLI command "${r.command}"`);
