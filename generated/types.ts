@@ -2196,15 +2196,24 @@ export interface components {
          *     }
          */
         AuthorizationServerMetadata: {
-            /** @description This server (`SAASIGNAL_BASE_URL`, else the origin the request reached). */
+            /**
+             * Format: uri
+             * @description This server (`SAASIGNAL_BASE_URL`, else the origin the request reached).
+             */
             issuer: string;
-            /** @description The Dashboard's consent page. */
+            /**
+             * Format: uri
+             * @description The Dashboard's consent page.
+             */
             authorization_endpoint: string;
+            /** Format: uri */
             token_endpoint: string;
+            /** Format: uri */
             device_authorization_endpoint: string;
+            /** Format: uri */
             revocation_endpoint: string;
             response_types_supported: "code"[];
-            grant_types_supported: string[];
+            grant_types_supported: ("authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:device_code")[];
             code_challenge_methods_supported: "S256"[];
             token_endpoint_auth_methods_supported: "none"[];
             revocation_endpoint_auth_methods_supported: "none"[];
@@ -2239,10 +2248,10 @@ export interface components {
         };
         /**
          * @example {
-         *       "access_token": "oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1",
+         *       "access_token": "oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1w",
          *       "token_type": "Bearer",
          *       "expires_in": 3600,
-         *       "refresh_token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV",
+         *       "refresh_token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq",
          *       "scope": "kv:read kv:write",
          *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
          *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN"
@@ -2253,7 +2262,10 @@ export interface components {
             access_token: string;
             /** @enum {string} */
             token_type: "Bearer";
-            /** @description Seconds until the access token expires. */
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
             expires_in: number;
             /** @description A refresh token (`ort_…`), good for one use: each refresh answers a new one. Using one twice revokes the whole session. */
             refresh_token: string;
@@ -2277,7 +2289,7 @@ export interface components {
         };
         /**
          * @example {
-         *       "device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS",
+         *       "device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eSxy",
          *       "user_code": "WDJB-MJHT",
          *       "verification_uri": "http://localhost:3000/oauth/device",
          *       "verification_uri_complete": "http://localhost:3000/oauth/device?user_code=WDJB-MJHT",
@@ -2293,17 +2305,27 @@ export interface components {
              * @example WDJB-MJHT
              */
             user_code: string;
-            /** @description The Dashboard's device page. */
+            /**
+             * Format: uri
+             * @description The Dashboard's device page.
+             */
             verification_uri: string;
-            /** @description The same page with the code filled in. */
+            /**
+             * Format: uri
+             * @description The same page with the code filled in.
+             */
             verification_uri_complete: string;
+            /** Format: int32 */
             expires_in: number;
-            /** @description Seconds to wait between polls (`slow_down` adds 5). */
+            /**
+             * Format: int32
+             * @description Seconds to wait between polls (`slow_down` adds 5).
+             */
             interval: number;
         };
         /**
          * @example {
-         *       "token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV",
+         *       "token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq",
          *       "client_id": "saasignal-cli"
          *     }
          */
@@ -2342,7 +2364,10 @@ export interface components {
          */
         OAuthAuthorizationRequest: {
             client: components["schemas"]["OAuthClient"];
-            /** @example http://127.0.0.1:53682/callback */
+            /**
+             * Format: uri
+             * @example http://127.0.0.1:53682/callback
+             */
             redirect_uri: string;
             /** @description The scopes asked for (what the consent page offers to narrow). */
             scopes: components["schemas"]["Scope"][];
@@ -2372,7 +2397,10 @@ export interface components {
          *     }
          */
         OAuthRedirect: {
-            /** @description Where to send the browser: the redirect URI with `code` (or `error=access_denied`) and `state`. */
+            /**
+             * Format: uri
+             * @description Where to send the browser: the redirect URI with `code` (or `error=access_denied`) and `state`.
+             */
             redirect_to: string;
         };
         /**
@@ -2482,6 +2510,7 @@ export interface components {
          *     }
          */
         OAuthGrantList: {
+            /** @description The newest 500 sessions that are not revoked. */
             grants: components["schemas"]["OAuthGrant"][];
         };
         /**
@@ -4445,6 +4474,10 @@ export interface operations {
             /** @description A protocol error: `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`, or a device-flow state. */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4454,6 +4487,10 @@ export interface operations {
             /** @description `invalid_client`: not a registered client. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4497,6 +4534,10 @@ export interface operations {
             /** @description `invalid_request` or `invalid_scope`. */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4506,6 +4547,10 @@ export interface operations {
             /** @description `invalid_client`: not a registered client. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4536,6 +4581,8 @@ export interface operations {
             /** @description Revoked (or nothing to revoke). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -4545,6 +4592,10 @@ export interface operations {
             /** @description `invalid_request`: no `token`. */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4554,6 +4605,10 @@ export interface operations {
             /** @description `invalid_client`: not a registered client. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
