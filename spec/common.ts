@@ -387,7 +387,7 @@ export const Deleted = registry.register(
   z
     .object({
       // Only something that existed is deleted, so the id is one the API made: a kind's prefix and a ULID.
-      id: z.string().max(31).regex(new RegExp(`^(org|proj|tok|usr|inv)_${ULID}$`)).openapi({ example: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN' }),
+      id: z.string().max(31).regex(new RegExp(`^(org|proj|tok|usr|inv|ogr)_${ULID}$`)).openapi({ example: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN' }),
       deleted: z.literal(true),
     })
     .openapi({ example: { id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN', deleted: true } }),
