@@ -2258,7 +2258,10 @@ export interface components {
          *     }
          */
         OAuthTokenResponse: {
-            /** @description An OAuth access token (`oat_…`): send it as `Authorization: Bearer`. */
+            /**
+             * @description An OAuth access token (`oat_…`): send it as `Authorization: Bearer`.
+             * @example oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1w
+             */
             access_token: string;
             /** @enum {string} */
             token_type: "Bearer";
@@ -2267,9 +2270,15 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            /** @description A refresh token (`ort_…`), good for one use: each refresh answers a new one. Using one twice revokes the whole session. */
+            /**
+             * @description A refresh token (`ort_…`), good for one use: each refresh answers a new one. Using one twice revokes the whole session.
+             * @example ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq
+             */
             refresh_token: string;
-            /** @description The granted scopes, space-separated (the user may have narrowed them). */
+            /**
+             * @description The granted scopes, space-separated (the user may have narrowed them).
+             * @example kv:read kv:write
+             */
             scope: string;
             org_id: components["schemas"]["OrgId"] & unknown;
             /** @description The project it acts on; `null` for an organization-wide session. */
@@ -2298,7 +2307,10 @@ export interface components {
          *     }
          */
         OAuthDeviceAuthorizationResponse: {
-            /** @description What the device polls the token endpoint with. Secret. */
+            /**
+             * @description What the device polls the token endpoint with. Secret.
+             * @example GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eSxy
+             */
             device_code: string;
             /**
              * @description What the user types on the verification page.

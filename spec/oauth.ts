@@ -135,11 +135,11 @@ export const TokenResponse = registry.register(
   'OAuthTokenResponse',
   z
     .object({
-      access_token: OAuthSecret(OAUTH_PREFIX.access).openapi({ description: `An OAuth access token (\`${OAUTH_PREFIX.access}…\`): send it as \`Authorization: Bearer\`.` }),
+      access_token: OAuthSecret(OAUTH_PREFIX.access).openapi({ example: 'oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1w', description: `An OAuth access token (\`${OAUTH_PREFIX.access}…\`): send it as \`Authorization: Bearer\`.` }),
       token_type: z.literal('Bearer'),
       expires_in: Seconds.openapi({ description: 'Seconds until the access token expires.' }),
-      refresh_token: OAuthSecret(OAUTH_PREFIX.refresh).openapi({ description: `A refresh token (\`${OAUTH_PREFIX.refresh}…\`), good for one use: each refresh answers a new one. Using one twice revokes the whole session.` }),
-      scope: z.string().max(2048).regex(/^[a-z*:]*( [a-z*:]+)*$/).openapi({ description: 'The granted scopes, space-separated (the user may have narrowed them).' }),
+      refresh_token: OAuthSecret(OAUTH_PREFIX.refresh).openapi({ example: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq', description: `A refresh token (\`${OAUTH_PREFIX.refresh}…\`), good for one use: each refresh answers a new one. Using one twice revokes the whole session.` }),
+      scope: z.string().max(2048).regex(/^[a-z*:]*( [a-z*:]+)*$/).openapi({ example: 'kv:read kv:write', description: 'The granted scopes, space-separated (the user may have narrowed them).' }),
       org_id: OrgId.openapi({ description: 'The organization the token acts in.' }),
       project_id: orNull(ProjectId).openapi({ description: 'The project it acts on; `null` for an organization-wide session.' }),
     })
@@ -167,7 +167,7 @@ export const DeviceAuthorizationResponse = registry.register(
   'OAuthDeviceAuthorizationResponse',
   z
     .object({
-      device_code: z.string().max(256).regex(/^[A-Za-z0-9_-]+$/).openapi({ description: 'What the device polls the token endpoint with. Secret.' }),
+      device_code: z.string().max(256).regex(/^[A-Za-z0-9_-]+$/).openapi({ example: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eSxy', description: 'What the device polls the token endpoint with. Secret.' }),
       user_code: z.string().max(9).regex(/^[A-Z]{4}-[A-Z]{4}$/).openapi({ description: 'What the user types on the verification page.', example: 'WDJB-MJHT' }),
       verification_uri: Url.openapi({ description: "The Dashboard's device page." }),
       verification_uri_complete: Url.openapi({ description: 'The same page with the code filled in.' }),
