@@ -26,6 +26,7 @@ import { isCommonPassword } from './auth/password-policy.ts';
 import { type SignInThrottleOptions, signInThrottle } from './auth/sign-in-throttle.ts';
 import { sharedSecret } from './auth/secrets.ts';
 import { includedAllowance } from './billing/balance.ts';
+import { Ledger } from './billing/ledger.ts';
 import { meter } from './billing/meter.ts';
 import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
@@ -143,6 +144,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const infra = await createInfra({ ...options.infra, db, redisUrl: options.redisUrl, streams });
     opened.push(infra);
     const limiters = createRateLimiters({ ...options.rateLimit, redis });
+    // Closed before the database (opened.reverse()): what was charged is written at shutdown.
+    const ledger = new Ledger(db, { allowance, log });
+    opened.push(ledger);
     const keys = idempotency(db, log);
     opened.push({ close: async () => keys.close() });
 
@@ -211,7 +215,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               checkRequest(infra.checks[op.operationId]),
               keys.middleware(op),
               admitStreams(op, streams),
-              meter(op, db, allowance),
+              meter(op, ledger),
             ];
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);

@@ -66,8 +66,8 @@ export function renderReport(r: Results, notes: string): string {
       `Load: autocannon in the benchmark process, keep-alive, ${r.options.connections} connections, ${r.options.seconds} s per scenario after ` +
         `${r.options.warmupSeconds} s of warm-up; the servers are child processes on loopback. Each API request carries a live project ` +
         'token (a session token for the organization listing) and goes through the whole pipeline: request id, validation against the ' +
-        'document, authentication, rate limit (raised so that nothing is refused), authorization, metering (the balance is charged on ' +
-        'every request), the handler. Server CPU per request is the server process\'s utime + stime (`/proc/<pid>/stat`) over the run, ' +
+        'document, authentication, rate limit (raised so that nothing is refused), authorization, metering (every request is charged, ' +
+        'from the instance\'s hold on the balance, written every second: server/billing/ledger.ts), the handler. Server CPU per request is the server process\'s utime + stime (`/proc/<pid>/stat`) over the run, ' +
         'divided by the requests answered; peak RSS is its `VmHWM`.',
       '',
     );
@@ -91,10 +91,32 @@ export function renderReport(r: Results, notes: string): string {
       out.push(
         `Peak RSS of the server: ${mb(store.peakRss)} after ${int(store.totalRequests)} requests (RSS at the end: ${mb(store.rss)}). ` +
           `Started in ${int(store.startMs)} ms. ` +
+          (store.heap ? `V8 heap (from \`--trace-gc\`): at most ${mb(store.heap.peakUsed)} used before a collection, ${mb(store.heap.peakCommitted)} committed; the rest of the RSS is code, native memory (SQLite's page cache, sockets, buffers) and V8's own. ` : '') +
           (publish
             ? `During the publish scenario the subscriber received ${int(store.subscriberEvents)} events; ${int(publish.sent)} publishes were answered ` +
               '(a publish in flight when a run stops is delivered but not counted as answered).'
             : ''),
+        '',
+      );
+      const open = Object.entries(store.openLoop ?? {});
+      if (open.length > 0) {
+        out.push(
+          'Open loop: requests at a fixed rate of half the throughput measured above (autocannon `overallRate`, 100 connections), so ' +
+            'that a slow answer does not slow the senders: the latency a client sees below capacity.',
+          '',
+          table(['scenario', 'rate req/s', 'answered req/s', 'p50 ms', 'p99 ms', 'non-2xx / errors'], open.map(([name, o]) => [name, int(o.rate), int(o.rps), o.p50, o.p99, `${o.non2xx} / ${o.errors}`])),
+          '',
+        );
+      }
+    }
+    if (r.server.twoInstances) {
+      const t = r.server.twoInstances;
+      out.push(
+        '### One organization, two instances (PostgreSQL + Redis)',
+        '',
+        `Two API processes on the same database and Redis, each loaded with ${r.options.connections / 2} connections of KV gets by one ` +
+          `organization's token at once: ${int(t.rps)} metered requests/s in all (${t.perInstance.map(int).join(' + ')}), ${t.non2xx} non-2xx / ${t.errors} errors. ` +
+          `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.`,
         '',
       );
     }

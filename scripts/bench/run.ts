@@ -24,6 +24,7 @@ import { type BaselineRun, runBaseline, runStore, type StoreRun, type Timing } f
 import { configuredSharedStores, provisionSharedStores } from './shared-stores.ts';
 import { checkTargets, type Results } from './targets.ts';
 import { runToolchain } from './toolchain-bench.ts';
+import { runTwoInstances, type TwoInstancesRun } from './two-instances.ts';
 
 const SECTIONS = ['toolchain', 'server', 'scale'] as const;
 const REPORT = 'BENCHMARKS.md';
@@ -62,6 +63,7 @@ async function serverSection(): Promise<NonNullable<Results['server']>> {
   const baselines: BaselineRun[] = [];
   const stores: StoreRun[] = [];
   const skipped: string[] = [];
+  let twoInstances: TwoInstancesRun | undefined;
   const baselineRound = async () => {
     for (const name of ['bare node:http', 'bare Express 5'] as const) {
       const b = await runBaseline(name, timing);
@@ -76,6 +78,8 @@ async function serverSection(): Promise<NonNullable<Results['server']>> {
     const provisioned = await provisionSharedStores(shared);
     try {
       stores.push(await runStore({ store: 'PostgreSQL + Redis', ...provisioned }, timing, topUp, log));
+      twoInstances = await runTwoInstances(provisioned, timing.seconds, timing.connections);
+      log(`  one organization on two instances: ${Math.round(twoInstances.rps)} metered req/s; balance drop ${twoInstances.balanceDrop} μt, announced ${twoInstances.announced} μt`);
     } finally {
       const { redisKeys } = await provisioned.cleanUp();
       if (redisKeys === 0) throw new Error('no Redis key under the run\'s prefix: the server did not use REDIS_KEY_PREFIX, so its keys could not be cleaned up');
@@ -84,7 +88,7 @@ async function serverSection(): Promise<NonNullable<Results['server']>> {
     skipped.push('PostgreSQL + Redis: not measured in this run (set DATABASE_URL=postgres://… and REDIS_URL to include them).');
   }
   await baselineRound();
-  return { baselines, stores, skipped };
+  return { baselines, stores, skipped, twoInstances };
 }
 
 async function main(): Promise<number> {
@@ -111,6 +115,16 @@ async function main(): Promise<number> {
     await ensureDocsBuilt();
     log('scale');
     results.scale = await runScale(scaleTiming, log);
+  }
+  // A section not run this time keeps its last results (and says when they were measured).
+  if (existsSync(RESULTS)) {
+    const previous = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
+    for (const section of ['scale', 'toolchain'] as const) {
+      if (!results[section] && previous[section]) {
+        (results as unknown as Record<string, unknown>)[section] = previous[section];
+        log(`${section}: not run; kept from the run of ${previous.startedAt}`);
+      }
+    }
   }
   results.seconds = (Date.now() - startedAt.getTime()) / 1000;
   results.loadAtEnd = loadavg()[0];

@@ -11,6 +11,7 @@ import { type Api, startApi } from './api-process.ts';
 import { call, createTenant, seedOverHttp, type Tenant } from './api-setup.ts';
 import { compileTs, freePort, start, waitForAnswer } from './children.ts';
 import { type LoadResult, runLoad, sendAmount } from './load.ts';
+import { type OpenLoopResult, runOpenLoop } from './open-loop.ts';
 import { memory } from './proc-stats.ts';
 import { subscribe } from './subscriber.ts';
 
@@ -99,6 +100,25 @@ export interface StoreRun {
   startMs: number;
   /** Failed answers among the requests sent to reach the RSS check's request count. */
   topUpErrors: number;
+  /** Open-loop latency at half the closed loop's throughput, per scenario measured so. */
+  openLoop?: Record<string, OpenLoopResult>;
+  /** The V8 heap (from --trace-gc): most used before a collection, and most committed, bytes. */
+  heap?: { peakUsed: number; peakCommitted: number };
+}
+
+/** Scenarios also measured in an open loop (issue 16). */
+const OPEN_LOOP = ['kv get', 'kv set'];
+
+/** Watches `--trace-gc` lines (`Scavenge 45.2 (60.1) -> 44.9 (60.1) MB`) for the heap's peaks. */
+function watchHeap(api: Api): { peakUsed: number; peakCommitted: number } {
+  const heap = { peakUsed: 0, peakCommitted: 0 };
+  api.child.process.stdout?.on('data', (chunk: Buffer) => {
+    for (const m of String(chunk).matchAll(/: (?:Scavenge|Mark-Compact|Mark-sweep)[^\n]*? ([\d.]+) \(([\d.]+)\) ->/g)) {
+      heap.peakUsed = Math.max(heap.peakUsed, Number(m[1]) * 1024 * 1024);
+      heap.peakCommitted = Math.max(heap.peakCommitted, Number(m[2]) * 1024 * 1024);
+    }
+  });
+  return heap;
 }
 
 export interface BaselineRun {
@@ -144,10 +164,12 @@ export interface TopUp {
 }
 
 export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp, log: (line: string) => void): Promise<StoreRun> {
-  const api = await startApi({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix });
+  const api = await startApi({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, nodeArgs: ['--trace-gc'] });
+  const heap = watchHeap(api);
   try {
     const tenant = await prepare(api);
     const scenarios: LoadResult[] = [];
+    const openLoop: Record<string, OpenLoopResult> = {};
     let subscriberEvents = 0;
     let totalRequests = 0;
     for (const scenario of SCENARIOS) {
@@ -157,6 +179,12 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
         scenarios.push(result);
         totalRequests += result.sent;
         log(`  ${config.store} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${Math.round(result.cpuUsPerRequest)} µs CPU/req`);
+        if (OPEN_LOOP.includes(scenario.name)) {
+          const open = await runOpenLoop(api.base, scenario.requests(tenant), result.rps / 2, timing.seconds);
+          openLoop[scenario.name] = open;
+          totalRequests += open.rps * timing.seconds;
+          log(`  ${config.store} ${scenario.name} open loop at ${open.rate} req/s: p50 ${open.p50} ms, p99 ${open.p99} ms`);
+        }
       } finally {
         if (subscriber) {
           // Let the last events arrive before counting.
@@ -176,7 +204,7 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
     }
     const mem = memory(api.child.pid);
     return {
-      topUpErrors, store: config.store, scenarios, subscriberEvents, totalRequests, peakRss: mem.peakRss, rss: mem.rss, startMs: api.startMs };
+      topUpErrors, store: config.store, scenarios, subscriberEvents, totalRequests: Math.round(totalRequests), peakRss: mem.peakRss, rss: mem.rss, startMs: api.startMs, openLoop, heap };
   } finally {
     await api.stop();
   }

@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { flushLedger, STALE_MS } from './ledger.ts';
 
 export interface Balance {
   includedRemaining: number;
@@ -63,10 +64,15 @@ export async function charge(db: Db, orgId: string, price: number, allowance = i
       included_period: sql`CASE WHEN ${behind} THEN ${period} ELSE included_period END`,
     })
     .where('id', '=', orgId)
-    .where(sql<boolean>`${included} + topup_balance >= ${p}`)
+    // What instances hold for their requests (server/billing/ledger.ts) is not this charge's.
+    .where(sql<boolean>`${included} + topup_balance - ${held(orgId)} >= ${p}`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** μt held by live instances for their requests (server/billing/ledger.ts). */
+const held = (orgId: string) =>
+  sql`coalesce((select sum(microtokens) from balance_hold where org_id = ${orgId} and renewed_at > ${Date.now() - STALE_MS}), 0)`;
 
 /** Adds top-up microtokens; false when there is no such organization. */
 export async function topUp(db: Db, orgId: string, microtokens: number): Promise<boolean> {
@@ -79,6 +85,8 @@ export async function topUp(db: Db, orgId: string, microtokens: number): Promise
 }
 
 export async function readBalance(db: Db, orgId: string, allowance = includedAllowance()): Promise<Balance | null> {
+  // Charged by this instance and not yet written (server/billing/ledger.ts).
+  await flushLedger(db, orgId);
   await refreshPeriod(db, orgId, allowance);
   const row = await db.kysely
     .selectFrom('organization')

@@ -12,11 +12,9 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Locals } from '../context.ts';
-import type { Db } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
 import type { OperationInfo } from '../spec.ts';
-import { charge } from './balance.ts';
-import { recordUsage } from './usage.ts';
+import type { Ledger } from './ledger.ts';
 
 export const USED_HEADER = 'X-Microtokens-Used';
 
@@ -53,18 +51,18 @@ export interface RequestMeter {
   add(microtokens: number): Promise<boolean>;
 }
 
-export function meter(op: OperationInfo, db: Db, allowance: () => number) {
+export function meter(op: OperationInfo, ledger: Ledger) {
   return async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     const price = priceOf(op, req.body);
     if (price === null) return next();
     const auth = res.locals.auth;
     let used = 0;
     // Test mode is never charged; nor is a price of 0 (an empty batch), even on a spent balance.
+    // Charged against this instance's hold, with its usage record, written within a second (ledger.ts).
     const pay = async (microtokens: number, calls: number): Promise<boolean> => {
       if (auth.mode === 'test' || microtokens === 0) return true;
-      if (!(await charge(db, auth.orgId!, microtokens, allowance()))) return false;
-      // Recorded once charged, before the answer: what Usage shows adds up to the headers.
-      await recordUsage(db, auth.orgId!, op.operationId, microtokens, { calls });
+      const charged = ledger.charge(auth.orgId!, op.operationId, microtokens, calls);
+      if (!(charged === true || (await charged))) return false;
       used += microtokens;
       res.setHeader(USED_HEADER, String(used));
       return true;

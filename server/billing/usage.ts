@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { flushLedger } from './ledger.ts';
 
 /**
  * Adds `price` μt charged for `operationId`: one call by default, or `calls: 0` for more of a call
@@ -39,6 +40,7 @@ export interface UsageRow {
 
 /** The rows of one cycle, numbers as numbers (PostgreSQL returns bigint as text). */
 export async function readUsage(db: Db, orgId: string, cycle: string): Promise<UsageRow[]> {
+  await flushLedger(db, orgId);
   const rows = await db.kysely
     .selectFrom('usage_daily')
     .select(['day', 'operation_id', 'calls', 'microtokens'])

@@ -6,6 +6,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
 import { accountSecurityMigration } from './account-security.ts';
+import { balanceHoldsMigration } from './balance-holds.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
 import { platformMigration } from './platform.ts';
@@ -20,5 +21,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_account_security': accountSecurityMigration(),
     '0005_usage': usageMigration(),
     '0006_token_lineage': tokenLineageMigration(),
+    '0010_balance_holds': balanceHoldsMigration(),
   };
 }

@@ -1,0 +1,82 @@
+/**
+ * Metering without a write per request (server/billing/ledger.ts): two instances charging one
+ * organization at once, on SQLite and on PostgreSQL. Each charge is its price or nothing; the
+ * balance never goes below zero; once both have flushed, it has dropped by exactly what was charged
+ * and the usage records say the same; no instance refuses while the balance it could reserve pays.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readBalance } from '../../server/billing/balance.ts';
+import { Ledger } from '../../server/billing/ledger.ts';
+import { readUsage } from '../../server/billing/usage.ts';
+import { type Db, openDb } from '../../server/db/index.ts';
+
+const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `ledger_${randomBytes(4).toString('hex')}`;
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function twoInstances(store: 'sqlite' | 'postgres'): Promise<[Db, Db]> {
+  if (store === 'sqlite') {
+    // One server per SQLite file: two ledgers on one connection stand for two instances' holds.
+    const db = await openDb({ url: ':memory:' });
+    cleanups.push(() => db.close());
+    return [db, db];
+  }
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  cleanups.push(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const a = await openDb({ url });
+  const b = await openDb({ url });
+  cleanups.push(() => a.close(), () => b.close());
+  return [a, b];
+}
+
+describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
+  it('two instances charge one organization exactly, never below zero, and refuse only what nobody can pay', async () => {
+    const [dbA, dbB] = await twoInstances(store);
+    const orgId = `org_ledger${store}`;
+    const now = new Date().toISOString();
+    await dbA.kysely
+      .insertInto('organization')
+      .values({ id: orgId, name: 'Ledger', owner_id: 'usr_ledger', slug: `ledger-${store}-${randomBytes(3).toString('hex')}`, created_at: now, updated_at: now, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
+      .execute();
+    const ALLOWANCE = 5_000;
+    const a = new Ledger(dbA, { allowance: () => ALLOWANCE, flushMs: 50 });
+    const b = new Ledger(dbB, { allowance: () => ALLOWANCE, flushMs: 50 });
+    let charged = 0;
+    let refused = 0;
+    // Prices 1-3 μt through both, 40 at a time, until both refuse a 1 μt call.
+    for (let round = 0; round < 400; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const price = 1 + ((round + i) % 3);
+          return (await (i % 2 ? a : b).charge(orgId, 'getKv', price)) ? price : -1;
+        }),
+      );
+      for (const r of results) r > 0 ? (charged += r) : refused++;
+      const probe = async (ledger: Ledger) => ((await ledger.charge(orgId, 'getKv', 1)) ? ((charged += 1), true) : false);
+      if (refused > 0 && !(await probe(a)) && !(await probe(b))) break;
+      // Never below zero, at any moment: what is written plus what is held covers what was charged.
+      const balance = (await dbA.kysely.selectFrom('organization').select(['included_remaining', 'topup_balance']).where('id', '=', orgId).executeTakeFirstOrThrow()) as Record<string, number>;
+      expect(Number(balance.included_remaining)).toBeGreaterThanOrEqual(0);
+      expect(Number(balance.topup_balance)).toBe(0);
+    }
+    expect(refused).toBeGreaterThan(0);
+    await a.close();
+    await b.close();
+    expect(charged).toBe(ALLOWANCE);
+    expect(await readBalance(dbA, orgId, ALLOWANCE)).toEqual({ includedRemaining: 0, topupBalance: 0 });
+    const usage = await readUsage(dbB, orgId, now.slice(0, 7));
+    expect(usage.reduce((sum, u) => sum + u.microtokens, 0)).toBe(ALLOWANCE);
+    expect(await dbA.kysely.selectFrom('balance_hold').selectAll().execute()).toEqual([]);
+  }, 60_000);
+});
