@@ -86,6 +86,12 @@ function bodyExample(doc: Json, operation: Operation): Record<string, unknown> |
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+function formExample(doc: Json, operation: Operation): Record<string, unknown> | undefined {
+  const schema = resolve(doc, operation.op.requestBody)?.content?.['application/x-www-form-urlencoded']?.schema;
+  const value = schema ? exampleOf(doc, schema) : undefined;
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 // ---- curl ------------------------------------------------------------------------------------
 
 /** Percent-encodes a path segment or query value, leaving characters curl and servers take as is. */
@@ -121,6 +127,8 @@ export function curlSample(doc: Json, operation: Operation): string {
     lines.push('-H "Content-Type: application/json"');
     lines.push(`-d ${shellSingleQuote(JSON.stringify(body))}`);
   }
+  // A form body (the OAuth endpoints, RFC 6749): one `--data-urlencode name=value` per field.
+  for (const [name, value] of Object.entries(formExample(doc, operation) ?? {})) lines.push(`--data-urlencode ${shellSingleQuote(`${name}=${value}`)}`);
   return lines.join(' \\\n  ');
 }
 

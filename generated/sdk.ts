@@ -88,6 +88,12 @@ const OPERATIONS: Record<string, OperationSpec> = {
   "infra.kv.batch": {"method":"POST","path":"/infra/kv","args":["body:ops"],"pathParams":[],"body":true,"idempotent":true},
   "infra.channels.publish": {"method":"POST","path":"/infra/channels/{channel}/publish","args":["path:channel","body"],"pathParams":["channel"],"body":true,"idempotent":true},
   "infra.channels.subscribe": {"method":"GET","path":"/infra/channels/{channel}/subscribe","args":["path:channel"],"pathParams":["channel"],"stream":true},
+  "core.oauth.getAuthorization": {"method":"GET","path":"/core/oauth/authorization","args":["query"],"pathParams":[]},
+  "core.oauth.decideAuthorization": {"method":"POST","path":"/core/oauth/authorization","args":["query","body"],"pathParams":[],"body":true,"idempotent":true},
+  "core.oauth.getDevice": {"method":"GET","path":"/core/oauth/device","args":["query:user_code"],"pathParams":[]},
+  "core.oauth.decideDevice": {"method":"POST","path":"/core/oauth/device","args":["body"],"pathParams":[],"body":true,"idempotent":true},
+  "core.oauth.listGrants": {"method":"GET","path":"/core/oauth/grants","args":[],"pathParams":[]},
+  "core.oauth.revokeGrant": {"method":"DELETE","path":"/core/oauth/grants/{grant_id}","args":["path:grant_id"],"pathParams":["grant_id"]},
   "health.live": {"method":"GET","path":"/healthz","args":[],"pathParams":[]},
   "health.ready": {"method":"GET","path":"/readyz","args":[],"pathParams":[]},
 };
@@ -174,6 +180,20 @@ export interface SaaSignalApi {
       tokenBalance(org_id: Query<paths["/core/tokens/balance"]["get"]>["org_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/tokens/balance"]["get"]>>;
       /** Get usage: `GET /core/organizations/{org_id}/usage`. */
       usage(org_id: Path<paths["/core/organizations/{org_id}/usage"]["get"]>["org_id"], query?: Query<paths["/core/organizations/{org_id}/usage"]["get"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/organizations/{org_id}/usage"]["get"]>>;
+    };
+    readonly oauth: {
+      /** Check an authorization request: `GET /core/oauth/authorization`. */
+      getAuthorization(query: Query<paths["/core/oauth/authorization"]["get"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/authorization"]["get"]>>;
+      /** Approve or deny an authorization request: `POST /core/oauth/authorization`. */
+      decideAuthorization(query: Query<paths["/core/oauth/authorization"]["post"]>, body: Body<paths["/core/oauth/authorization"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/authorization"]["post"]>>;
+      /** Look up a device code: `GET /core/oauth/device`. */
+      getDevice(user_code: Query<paths["/core/oauth/device"]["get"]>["user_code"], options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/device"]["get"]>>;
+      /** Approve or deny a device code: `POST /core/oauth/device`. */
+      decideDevice(body: Body<paths["/core/oauth/device"]["post"]>, options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/device"]["post"]>>;
+      /** List your CLI sessions: `GET /core/oauth/grants`. */
+      listGrants(options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/grants"]["get"]>>;
+      /** Revoke a CLI session: `DELETE /core/oauth/grants/{grant_id}`. */
+      revokeGrant(grant_id: Path<paths["/core/oauth/grants/{grant_id}"]["delete"]>["grant_id"], options?: RequestOptions): APIPromise<Ok<paths["/core/oauth/grants/{grant_id}"]["delete"]>>;
     };
   };
   readonly infra: {

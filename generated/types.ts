@@ -697,6 +697,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the OAuth server metadata
+         * @description RFC 8414 authorization server metadata: where the CLI finds the consent page and the token, device and revocation endpoints.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a grant for tokens
+         * @description The RFC 6749 token endpoint, for the public client `saasignal-cli` (no client secret). `authorization_code` needs the PKCE `code_verifier` (S256) and the same `redirect_uri`; a code works once, within 60 s. `refresh_token` rotates: the answer carries a new refresh token and the used one stops working; presenting a used one again revokes the whole session (RFC 9700 §4.14.2). The device grant (RFC 8628 §3.4) answers `authorization_pending` until the user decides, `slow_down` when polled faster than `interval`, then `access_denied` or `expired_token`, or the tokens.
+         */
+        post: operations["requestOAuthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/device/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a device authorization
+         * @description RFC 8628 §3.1, for a machine without a browser: answers a `user_code` to type at `verification_uri` (the Dashboard, on any device) and a `device_code` to poll the token endpoint with, valid 10 minutes.
+         */
+        post: operations["requestDeviceAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an OAuth token
+         * @description RFC 7009: revokes the session (grant) the access or refresh token belongs to, with all its tokens; its open event streams end. An unknown or already revoked token is a 200 too, as the RFC asks.
+         */
+        post: operations["revokeOAuthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/oauth/authorization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check an authorization request
+         * @description For the Dashboard's consent page: checks the query of an authorization request (client, loopback redirect URI, PKCE S256, scopes) and answers what to show. A request that fails is a 400 whose message says why; the page shows it and redirects nowhere.
+         */
+        get: operations["getOAuthAuthorization"];
+        put?: never;
+        /**
+         * Approve or deny an authorization request
+         * @description The consent page's answer to an authorization request (the same query as `getOAuthAuthorization`). Approving makes a one-time code, valid 60 s, for the chosen organization, project and scopes; denying answers `error=access_denied`. Either way the answer is the URL to send the browser to.
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
+         */
+        post: operations["decideOAuthAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/oauth/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up a device code
+         * @description For the Dashboard's device page: the pending device authorization a `user_code` names (404 when none is pending under it).
+         */
+        get: operations["getOAuthDevice"];
+        put?: never;
+        /**
+         * Approve or deny a device code
+         * @description The device page's answer: the polling device then receives its tokens (approve) or `access_denied` (deny).
+         *
+         *     **Idempotent:** send an `Idempotency-Key` to make a retry safe (see the Idempotency guide).
+         */
+        post: operations["decideOAuthDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/oauth/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your CLI sessions
+         * @description Your authorized CLI sessions (OAuth grants) that are not revoked, newest first.
+         */
+        get: operations["listOAuthGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/core/oauth/grants/{grant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a CLI session
+         * @description Revokes one of your CLI sessions: its access and refresh tokens stop on the next request, its open event streams end, and the API tokens it minted are revoked.
+         */
+        delete: operations["revokeOAuthGrant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1959,6 +2131,346 @@ export interface components {
              */
             delivered: number;
             published_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description OAuth grant ID (`ogr_` followed by a ULID): one authorized CLI session.
+         * @example ogr_01JNXSE1F2G3H4J5K6M7N8P9QR
+         */
+        OAuthGrantId: string;
+        /**
+         * @description An OAuth protocol error (RFC 6749 §5.2): the token, device and revocation endpoints answer in this shape, which OAuth clients expect, instead of the API's `Error` envelope.
+         * @example {
+         *       "error": "invalid_grant",
+         *       "error_description": "The authorization code is invalid, expired or already used."
+         *     }
+         */
+        OAuthError: {
+            /**
+             * @description The RFC 6749 §5.2 (and RFC 8628 §3.5) error code.
+             * @enum {string}
+             */
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "authorization_pending" | "slow_down" | "access_denied" | "expired_token" | "unsupported_token_type";
+            /** @description What went wrong, for people. */
+            error_description?: string;
+        };
+        /**
+         * @example {
+         *       "issuer": "http://localhost:3000",
+         *       "authorization_endpoint": "http://localhost:3000/oauth/authorize",
+         *       "token_endpoint": "http://localhost:3000/oauth/token",
+         *       "device_authorization_endpoint": "http://localhost:3000/oauth/device/code",
+         *       "revocation_endpoint": "http://localhost:3000/oauth/revoke",
+         *       "response_types_supported": [
+         *         "code"
+         *       ],
+         *       "grant_types_supported": [
+         *         "authorization_code",
+         *         "refresh_token",
+         *         "urn:ietf:params:oauth:grant-type:device_code"
+         *       ],
+         *       "code_challenge_methods_supported": [
+         *         "S256"
+         *       ],
+         *       "token_endpoint_auth_methods_supported": [
+         *         "none"
+         *       ],
+         *       "revocation_endpoint_auth_methods_supported": [
+         *         "none"
+         *       ],
+         *       "scopes_supported": [
+         *         "kv:read",
+         *         "kv:write"
+         *       ]
+         *     }
+         */
+        AuthorizationServerMetadata: {
+            /** @description This server (`SAASIGNAL_BASE_URL`, else the origin the request reached). */
+            issuer: string;
+            /** @description The Dashboard's consent page. */
+            authorization_endpoint: string;
+            token_endpoint: string;
+            device_authorization_endpoint: string;
+            revocation_endpoint: string;
+            response_types_supported: "code"[];
+            grant_types_supported: string[];
+            code_challenge_methods_supported: "S256"[];
+            token_endpoint_auth_methods_supported: "none"[];
+            revocation_endpoint_auth_methods_supported: "none"[];
+            scopes_supported: components["schemas"]["Scope"][];
+        };
+        /**
+         * @example {
+         *       "grant_type": "authorization_code",
+         *       "client_id": "saasignal-cli",
+         *       "code": "Jc8kQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1",
+         *       "redirect_uri": "http://127.0.0.1:53682/callback",
+         *       "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+         *     }
+         */
+        OAuthTokenRequest: {
+            /** @description `authorization_code`, `refresh_token` or `urn:ietf:params:oauth:grant-type:device_code`. */
+            grant_type?: string;
+            /** @description `saasignal-cli`. */
+            client_id?: string;
+            /** @description authorization_code: the code the redirect carried. */
+            code?: string;
+            /** @description authorization_code: the same redirect URI as in the authorization request. */
+            redirect_uri?: string;
+            /** @description authorization_code: the PKCE verifier (RFC 7636), 43–128 characters. */
+            code_verifier?: string;
+            /** @description refresh_token: the refresh token (`ort_…`); it is replaced by the answer's. */
+            refresh_token?: string;
+            /** @description device_code: the device code from the device authorization answer. */
+            device_code?: string;
+            /** @description refresh_token: a narrower, space-separated set of the granted scopes. */
+            scope?: string;
+        };
+        /**
+         * @example {
+         *       "access_token": "oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1",
+         *       "token_type": "Bearer",
+         *       "expires_in": 3600,
+         *       "refresh_token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV",
+         *       "scope": "kv:read kv:write",
+         *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN"
+         *     }
+         */
+        OAuthTokenResponse: {
+            /** @description An OAuth access token (`oat_…`): send it as `Authorization: Bearer`. */
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until the access token expires. */
+            expires_in: number;
+            /** @description A refresh token (`ort_…`), good for one use: each refresh answers a new one. Using one twice revokes the whole session. */
+            refresh_token: string;
+            /** @description The granted scopes, space-separated (the user may have narrowed them). */
+            scope: string;
+            org_id: components["schemas"]["OrgId"] & unknown;
+            /** @description The project it acts on; `null` for an organization-wide session. */
+            project_id: components["schemas"]["ProjectId"] | null;
+        };
+        /**
+         * @example {
+         *       "client_id": "saasignal-cli",
+         *       "scope": "kv:read kv:write"
+         *     }
+         */
+        OAuthDeviceAuthorizationRequest: {
+            /** @description `saasignal-cli`. */
+            client_id?: string;
+            /** @description The scopes asked for, space-separated. */
+            scope?: string;
+        };
+        /**
+         * @example {
+         *       "device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS",
+         *       "user_code": "WDJB-MJHT",
+         *       "verification_uri": "http://localhost:3000/oauth/device",
+         *       "verification_uri_complete": "http://localhost:3000/oauth/device?user_code=WDJB-MJHT",
+         *       "expires_in": 600,
+         *       "interval": 5
+         *     }
+         */
+        OAuthDeviceAuthorizationResponse: {
+            /** @description What the device polls the token endpoint with. Secret. */
+            device_code: string;
+            /**
+             * @description What the user types on the verification page.
+             * @example WDJB-MJHT
+             */
+            user_code: string;
+            /** @description The Dashboard's device page. */
+            verification_uri: string;
+            /** @description The same page with the code filled in. */
+            verification_uri_complete: string;
+            expires_in: number;
+            /** @description Seconds to wait between polls (`slow_down` adds 5). */
+            interval: number;
+        };
+        /**
+         * @example {
+         *       "token": "ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV",
+         *       "client_id": "saasignal-cli"
+         *     }
+         */
+        OAuthRevocationRequest: {
+            /** @description An access (`oat_…`) or refresh (`ort_…`) token; either ends the whole session. */
+            token?: string;
+            /** @description `access_token` or `refresh_token` (not needed: the prefix tells). */
+            token_type_hint?: string;
+            /** @description `saasignal-cli`. */
+            client_id?: string;
+        };
+        /**
+         * @example {
+         *       "client_id": "saasignal-cli",
+         *       "name": "SaaSignal CLI"
+         *     }
+         */
+        OAuthClient: {
+            /** @example saasignal-cli */
+            client_id: string;
+            /** @example SaaSignal CLI */
+            name: string;
+        };
+        /**
+         * @example {
+         *       "client": {
+         *         "client_id": "saasignal-cli",
+         *         "name": "SaaSignal CLI"
+         *       },
+         *       "redirect_uri": "http://127.0.0.1:53682/callback",
+         *       "scopes": [
+         *         "kv:read",
+         *         "kv:write"
+         *       ]
+         *     }
+         */
+        OAuthAuthorizationRequest: {
+            client: components["schemas"]["OAuthClient"];
+            /** @example http://127.0.0.1:53682/callback */
+            redirect_uri: string;
+            /** @description The scopes asked for (what the consent page offers to narrow). */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * @example {
+         *       "decision": "approve",
+         *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *       "scopes": [
+         *         "kv:read"
+         *       ]
+         *     }
+         */
+        OAuthDecision: {
+            /** @enum {string} */
+            decision: "approve" | "deny";
+            org_id?: components["schemas"]["OrgId"] & unknown;
+            /** @description approve: the project it acts on; `null` or absent for an organization-wide session. */
+            project_id?: components["schemas"]["ProjectId"] | null;
+            /** @description approve: the scopes granted, a subset of those asked for and of yours in the organization. */
+            scopes?: components["schemas"]["Scope"][];
+        };
+        /**
+         * @example {
+         *       "redirect_to": "http://127.0.0.1:53682/callback?code=Jc8kQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1&state=af0ifjsldkj"
+         *     }
+         */
+        OAuthRedirect: {
+            /** @description Where to send the browser: the redirect URI with `code` (or `error=access_denied`) and `state`. */
+            redirect_to: string;
+        };
+        /**
+         * @example {
+         *       "user_code": "WDJB-MJHT",
+         *       "client": {
+         *         "client_id": "saasignal-cli",
+         *         "name": "SaaSignal CLI"
+         *       },
+         *       "scopes": [
+         *         "kv:read"
+         *       ],
+         *       "expires_at": "2026-03-10T13:25:00.000Z"
+         *     }
+         */
+        OAuthDeviceRequest: {
+            /** @example WDJB-MJHT */
+            user_code: string;
+            client: components["schemas"]["OAuthClient"];
+            /** @description The scopes the device asked for. */
+            scopes: components["schemas"]["Scope"][];
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "user_code": "WDJB-MJHT",
+         *       "decision": "approve",
+         *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *       "scopes": [
+         *         "kv:read"
+         *       ]
+         *     }
+         */
+        OAuthDeviceDecision: {
+            /**
+             * @description The code shown by the device, `XXXX-XXXX` (case and the dash do not matter).
+             * @example WDJB-MJHT
+             */
+            user_code: string;
+            /** @enum {string} */
+            decision: "approve" | "deny";
+            org_id?: components["schemas"]["OrgId"] & unknown;
+            /** @description approve: the project it acts on; `null` or absent for an organization-wide session. */
+            project_id?: components["schemas"]["ProjectId"] | null;
+            /** @description approve: the scopes granted, a subset of those asked for and of yours in the organization. */
+            scopes?: components["schemas"]["Scope"][];
+        };
+        /**
+         * @example {
+         *       "status": "approved"
+         *     }
+         */
+        OAuthDeviceResult: {
+            /** @enum {string} */
+            status: "approved" | "denied";
+        };
+        /**
+         * @description An authorized CLI session: what one login granted, until it is revoked.
+         * @example {
+         *       "id": "ogr_01JNXSE1F2G3H4J5K6M7N8P9QR",
+         *       "client": {
+         *         "client_id": "saasignal-cli",
+         *         "name": "SaaSignal CLI"
+         *       },
+         *       "user_id": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
+         *       "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *       "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *       "scopes": [
+         *         "kv:read",
+         *         "kv:write"
+         *       ],
+         *       "created_at": "2026-03-10T13:15:00.000Z",
+         *       "last_used_at": null
+         *     }
+         */
+        OAuthGrant: {
+            id: components["schemas"]["OAuthGrantId"];
+            client: components["schemas"]["OAuthClient"];
+            user_id: components["schemas"]["UserId"];
+            org_id: components["schemas"]["OrgId"];
+            project_id: components["schemas"]["ProjectId"] | null;
+            scopes: components["schemas"]["Scope"][];
+            created_at: components["schemas"]["Timestamp"];
+            last_used_at: components["schemas"]["Timestamp"] | null;
+        };
+        /**
+         * @example {
+         *       "grants": [
+         *         {
+         *           "id": "ogr_01JNXSE1F2G3H4J5K6M7N8P9QR",
+         *           "client": {
+         *             "client_id": "saasignal-cli",
+         *             "name": "SaaSignal CLI"
+         *           },
+         *           "user_id": "usr_01JNXSB1C2D3E4F5G6H7J8K9MN",
+         *           "org_id": "org_01JNXS8QZ3M2V7K4T9R5W6Y8AB",
+         *           "project_id": "proj_01JNXS9B2C3D4E5F6G7H8J9KMN",
+         *           "scopes": [
+         *             "kv:read",
+         *             "kv:write"
+         *           ],
+         *           "created_at": "2026-03-10T13:15:00.000Z",
+         *           "last_used_at": null
+         *         }
+         *       ]
+         *     }
+         */
+        OAuthGrantList: {
+            grants: components["schemas"]["OAuthGrant"][];
         };
         /**
          * @example {
@@ -3789,6 +4301,430 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["InsufficientTokens"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestOAuthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The tokens. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            /** @description A protocol error: `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`, or a device-flow state. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_client`: not a registered client. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestDeviceAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthDeviceAuthorizationRequest"];
+            };
+        };
+        responses: {
+            /** @description The codes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthDeviceAuthorizationResponse"];
+                };
+            };
+            /** @description `invalid_request` or `invalid_scope`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_client`: not a registered client. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeOAuthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthRevocationRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoked (or nothing to revoke). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: no `token`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_client`: not a registered client. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOAuthAuthorization: {
+        parameters: {
+            query: {
+                /** @description Must be `code`. */
+                response_type: string;
+                client_id: string;
+                /** @description A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`. */
+                redirect_uri: string;
+                /** @description The scopes the CLI asks for (the user may grant fewer), separated by spaces (`%20`) or, as OAuth clients encode them, `+`. */
+                scope: string;
+                state?: string;
+                /** @description The PKCE challenge: base64url(SHA-256(verifier)), 43 characters. */
+                code_challenge: string;
+                /** @description Must be `S256`. */
+                code_challenge_method: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the user is asked to approve. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthAuthorizationRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    decideOAuthAuthorization: {
+        parameters: {
+            query: {
+                /** @description Must be `code`. */
+                response_type: string;
+                client_id: string;
+                /** @description A loopback URI: `http://127.0.0.1:{port}/callback` or `http://[::1]:{port}/callback`. */
+                redirect_uri: string;
+                /** @description The scopes the CLI asks for (the user may grant fewer), separated by spaces (`%20`) or, as OAuth clients encode them, `+`. */
+                scope: string;
+                state?: string;
+                /** @description The PKCE challenge: base64url(SHA-256(verifier)), 43 characters. */
+                code_challenge: string;
+                /** @description Must be `S256`. */
+                code_challenge_method: string;
+            };
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthDecision"];
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthRedirect"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOAuthDevice: {
+        parameters: {
+            query: {
+                /** @description The code shown by the device, `XXXX-XXXX` (case and the dash do not matter). */
+                user_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pending request. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthDeviceRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    decideOAuthDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key of your choice (a UUID v4 is best) that makes this POST safe to retry. For 24 hours, within the credential's organization and project, a repeat with the same key and the same request replays the first answer (status, body and headers, with `Idempotent-Replayed: true`) without running or charging it again; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`, and a repeat while the first is still running is a 409 `IDEMPOTENCY_KEY_IN_USE`. The SDK sends one on every POST.
+                 * @example 6f1c8a52-58d4-4c3e-9a4b-2f0d7e1c9b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthDeviceDecision"];
+            };
+        };
+        responses: {
+            /** @description Decided. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthDeviceResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOAuthGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthGrantList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeOAuthGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description OAuth grant ID (`ogr_…`). One that names none of your grants is a 404. */
+                grant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];

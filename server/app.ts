@@ -30,7 +30,7 @@ import { Ledger } from './billing/ledger.ts';
 import { meter } from './billing/meter.ts';
 import type { Handlers } from './context.ts';
 import { type Db, openDb } from './db/index.ts';
-import { contentType } from './http/content-type.ts';
+import { contentType, FORM_MEDIA_TYPE } from './http/content-type.ts';
 import { cors } from './http/cors.ts';
 import { csrf } from './http/csrf.ts';
 import { dashboard } from './http/dashboard.ts';
@@ -55,6 +55,7 @@ import { type StreamSettings, streamSettings } from './streams/settings.ts';
 import { memorySlots } from './streams/slots.ts';
 import { createSupervisor } from './streams/supervisor.ts';
 import { platformHandlers } from './platform/index.ts';
+import { oauthHandlers, type OAuthSettings } from './oauth/index.ts';
 import { ApiError } from './errors.ts';
 import { document, operationsById } from './spec.ts';
 
@@ -76,6 +77,8 @@ export interface AppOptions {
   passwordHashing?: PasswordHashingOptions;
   /** Options passed to the infra layer (e.g. a Redis key prefix for tests). */
   infra?: Omit<InfraOptions, 'db' | 'redisUrl' | 'streams'>;
+  /** OAuth lifetimes in seconds (default: spec/oauth.ts; tests shorten them). */
+  oauth?: Partial<OAuthSettings>;
   /** Event stream limits (default: `SAASIGNAL_STREAM_*`, see server/streams/settings.ts). */
   streams?: Partial<StreamSettings>;
   /** Origins given credentialed CORS (default: `SAASIGNAL_TRUSTED_ORIGINS` and the server's own, see http/origins.ts). */
@@ -163,6 +166,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         hashing: passwordHashing(options.passwordHashing),
       }),
       ...infra.handlers,
+      ...oauthHandlers(db, options.oauth),
     };
 
     const app = express();
@@ -181,7 +185,15 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // GET and HEAD bodies mean nothing here; parsing them could only produce undocumented errors.
     // (The header is normalised by `contentType` just before.)
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
-    app.use(contentType, express.json({ limit: BODY_LIMIT, type: jsonBody }), limitJsonDepth, wellFormedBody);
+    // Form bodies: the OAuth endpoints take them (RFC 6749); the validator refuses them everywhere else.
+    const formBody = (req: IncomingMessage) => req.method === 'POST' && req.headers['content-type'] === FORM_MEDIA_TYPE;
+    app.use(
+      contentType,
+      express.json({ limit: BODY_LIMIT, type: jsonBody }),
+      express.urlencoded({ limit: BODY_LIMIT, type: formBody, extended: false, parameterLimit: 100 }),
+      limitJsonDepth,
+      wellFormedBody,
+    );
     speedUpValidator();
     app.use(
       OpenApiValidator.middleware({

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import type { RequestMeter } from './billing/meter.ts';
 import type { OperationId } from './spec.ts';
 
-export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token';
+export type CredentialType = 'session' | 'org_token' | 'project_token' | 'browser_token' | 'oauth_token';
 
 export interface AuthContext {
   type: CredentialType;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export type IdPrefix = 'usr' | 'ses' | 'acc' | 'ver' | 'org' | 'proj' | 'tok' | 'inv' | 'req' | 'evt';
+export type IdPrefix = 'usr' | 'ses' | 'acc' | 'ver' | 'org' | 'proj' | 'tok' | 'inv' | 'req' | 'evt' | 'ogr';
 
 let lastTime = -1;
 let lastRandom: number[] = [];

@@ -11,7 +11,7 @@ import type { components, operations } from '../generated/types.ts';
 export type OperationId = keyof operations;
 export type ErrorCode = components['schemas']['Error']['error']['code'];
 export type Schemas = components['schemas'];
-export type CredentialKind = 'session' | 'apiKey' | 'browser' | 'browserQuery';
+export type CredentialKind = 'session' | 'apiKey' | 'browser' | 'browserQuery' | 'oauth';
 
 export interface OperationInfo {
   operationId: OperationId;

@@ -20,6 +20,7 @@ import './billing.ts';
 import './usage.ts';
 import './kv.ts';
 import './channels.ts';
+import './oauth.ts';
 import './health.ts';
 
 export const TAGS = [
@@ -31,6 +32,7 @@ export const TAGS = [
   ['Billing', 'The metered token balance of an organization.'],
   ['KV', 'A key-value store namespaced per project. Test tokens (`sk_test_…`) see a separate sandbox.'],
   ['Channels', 'Realtime channels: publish events, subscribe with server-sent events.'],
+  ['OAuth', 'Sign-in for the `saasignal` CLI: OAuth 2.1 authorization code with PKCE and the device flow, and the CLI sessions they create.'],
   ['Health', 'Liveness and readiness probes for load balancers and orchestrators: public, free and never rate limited.'],
 ] as const;
 

@@ -21,6 +21,7 @@ export const SCHEMES = {
   apiKey: ['apiKeyBearer', 'apiKeyHeader'],
   browser: ['browserBearer'],
   browserQuery: ['browserQuery'],
+  oauth: ['oauthBearer'],
 } as const;
 export type CredentialKind = keyof typeof SCHEMES;
 
@@ -67,8 +68,11 @@ export interface OperationDef extends Omit<RouteConfig, 'security' | 'operationI
    * orchestrator probing from one address must never be refused. Written as `x-rate-limited`.
    */
   rateLimited?: false;
-  /** The SDK method, e.g. `infra.kv.set`, its arguments in order, and its CLI command. */
-  sdk: { method: string; args: SdkArg[]; static?: string; cli?: CliDef };
+  /**
+   * The SDK method, e.g. `infra.kv.set`, its arguments in order, and its CLI command. Omitted only
+   * for the OAuth protocol endpoints, which OAuth clients call by the RFCs, not through the SDK.
+   */
+  sdk?: { method: string; args: SdkArg[]; static?: string; cli?: CliDef };
 }
 
 const operations: OperationDef[] = [];
@@ -148,8 +152,17 @@ function pagination(def: OperationDef): { cursor_param: string; next_cursor_fiel
   return { cursor_param: 'cursor', next_cursor_field: 'next_cursor', items: items[0] };
 }
 
+/**
+ * An OAuth access token (a CLI login) acts where an API token does: one rule here rather than a
+ * second credential list per operation, so the two can never disagree.
+ */
+function withOAuth(credentials: CredentialKind[] | undefined): CredentialKind[] | undefined {
+  return credentials?.includes('apiKey') && !credentials.includes('oauth') ? [...credentials, 'oauth'] : credentials;
+}
+
 /** Registers one operation; its extensions are the single source for scope, price and SDK. */
-export function defineOperation(def: OperationDef): void {
+export function defineOperation(input: OperationDef): void {
+  const def = { ...input, credentials: withOAuth(input.credentials) };
   const { credentials, scope, scopeByOp, price, priceByOp, pricePerMinute, pricePer64KB, sdk, description, rateLimited, ...route } = def;
   const scopes = scope ? [scope] : [];
   const security = credentials?.flatMap((kind) => SCHEMES[kind].map((s) => ({ [s]: scopes })));
@@ -197,7 +210,7 @@ export function defineOperation(def: OperationDef): void {
     'x-credentials': credentials ?? [],
     ...(rateLimited === false ? { 'x-rate-limited': false } : {}),
     ...(idempotent ? { 'x-idempotent': true } : {}),
-    'x-sdk': sdk,
+    ...(sdk ? { 'x-sdk': sdk } : {}),
     ...(page ? { 'x-pagination': page } : {}),
   } as RouteConfig);
 }

@@ -5,7 +5,8 @@
  *
  * Where a credential may come from, in order: `Authorization: Bearer`, `X-Api-Key`, the `token`
  * query parameter (only on operations that declare `browserQuery`), the session cookie.
- * `sk_live_`/`sk_test_` are API tokens, `bt_` browser tokens, anything else a session token.
+ * `sk_live_`/`sk_test_` are API tokens, `bt_` browser tokens, `oat_` OAuth access tokens (a CLI
+ * login, server/oauth/grants.ts), anything else a session token.
  *
  * @module server/auth/identify
  */
@@ -18,6 +19,8 @@ import type { CredentialKind, OperationInfo } from '../spec.ts';
 import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
 import { BROWSER_PREFIX, type BrowserClaims, type BrowserTokens } from './browser-tokens.ts';
+import { OAUTH_PREFIX } from '../../spec/oauth.ts';
+import { proveAccessToken, proveGrant } from '../oauth/grants.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { intersectScopes, parseScopes } from './scopes.ts';
 import { SESSION_COOKIE_NAMES } from './session-cookie.ts';
@@ -219,9 +222,18 @@ async function prove(deps: IdentifyDeps, found: Found): Promise<{ ctx: AuthConte
     await touch(deps.db, row);
     return { ctx: fromToken(row, effectiveScopes(row), 'org_token'), kind: 'apiKey' };
   }
+  if (value.startsWith(OAUTH_PREFIX.access)) {
+    const ctx = await proveAccessToken(deps.db, value);
+    if (!ctx) throw unauthorized('The OAuth access token is invalid, expired or revoked: refresh it, or log in again (saasignal auth login).');
+    return { ctx, kind: 'oauth' };
+  }
+  if (value.startsWith(OAUTH_PREFIX.refresh)) {
+    throw unauthorized('A refresh token (ort_…) is not a credential: exchange it at POST /oauth/token for an access token (oat_…).');
+  }
   if (value.startsWith(BROWSER_PREFIX)) {
     const claims = await browserClaims(deps, value);
     if (!claims) throw unauthorized('The browser token is invalid or expired.');
+    if (claims.tokenId.startsWith('ogr_')) return browserOfGrant(deps, claims, carrier);
     // The parent is checked on every request: revoking it ends its browser tokens at once.
     const parent = await liveToken(deps, 'id', claims.tokenId);
     if (!parent || parent.org_id !== claims.orgId) throw unauthorized('The API token this browser token came from is revoked or expired.');
@@ -285,7 +297,20 @@ async function verifiedSession(deps: IdentifyDeps, { value, carrier }: Found): P
   return verified;
 }
 
+/**
+ * A browser token made with an OAuth access token names the grant (the CLI login) as its parent:
+ * the grant is checked on every request (revoked, member removed, scopes narrowed) as an API
+ * token parent is, so revoking the login ends its browser tokens at once.
+ */
+async function browserOfGrant(deps: IdentifyDeps, claims: BrowserClaims, carrier: Carrier): Promise<{ ctx: AuthContext; kind: CredentialKind }> {
+  const parent = await proveGrant(deps.db, claims.tokenId);
+  if (!parent || parent.orgId !== claims.orgId) throw unauthorized('The CLI session this browser token came from is revoked.');
+  const ctx: AuthContext = { ...parent, type: 'browser_token', scopes: intersectScopes(claims.scopes, parent.scopes), expiresAt: claims.expiresAt ?? null };
+  return { ctx, kind: carrier === 'query' ? 'browserQuery' : 'browser' };
+}
+
 const KIND_NAMES: Record<CredentialKind, string> = {
+  oauth: 'an OAuth access token',
   session: 'a session token',
   apiKey: 'an API token',
   browser: 'a browser token',

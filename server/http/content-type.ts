@@ -8,6 +8,7 @@
  * - absent when there is no body, or on GET/HEAD (a body means nothing there): it describes nothing;
  * - `application/json`, with `; charset=utf-8` when the client said so in any spelling; any other
  *   charset is a 415 here (JSON is UTF-8, RFC 8259 §8.1);
+ * - `application/x-www-form-urlencoded`, without parameters, for the OAuth endpoints (RFC 6749 §3.2);
  * - `application/octet-stream` for any other media type: refused with 415 where a body is expected,
  *   ignored where none is, and in both cases the exact type plays no part.
  *
@@ -23,7 +24,9 @@ export function normaliseContentType(header: string): string {
   return charset ? `${mediaType}; charset=${charset.slice('charset='.length).replace(/^"|"$/g, '').toLowerCase()}` : mediaType;
 }
 
-/** Stands for every media type but JSON (see the module comment). */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+/** Stands for every media type but JSON and forms (see the module comment). */
 export const OTHER_MEDIA_TYPE = 'application/octet-stream';
 
 /**
@@ -34,6 +37,8 @@ export function boundedContentType(header: string, hasBody: boolean, method: str
   if (!hasBody || method === 'GET' || method === 'HEAD') return null;
   const normalised = normaliseContentType(header);
   const [mediaType, charsetParam] = normalised.split('; charset=');
+  // Form bodies are percent-encoded ASCII whatever the charset says: one value, parameters dropped.
+  if (mediaType === FORM_MEDIA_TYPE) return FORM_MEDIA_TYPE;
   if (mediaType !== 'application/json') return OTHER_MEDIA_TYPE;
   if (charsetParam === undefined) return 'application/json';
   // The body parser's decoder reads "utf-8", "UTF8", "utf-8--" alike: so do we.

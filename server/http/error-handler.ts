@@ -11,6 +11,7 @@ import type { Locals } from '../context.ts';
 import { ApiError, docsUrl } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { isUnavailable } from '../infra/unavailable.ts';
+import { isProtocolRequest, OAuthError } from '../oauth/errors.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 
 export type Logger = (message: string, fields: Record<string, unknown>) => void;
@@ -88,9 +89,27 @@ export interface ErrorHandlerOptions {
   strict?: boolean;
 }
 
+/**
+ * A protocol error of the OAuth endpoints in RFC 6749's shape: their own, and a request the
+ * validator or body parser refused there (`invalid_request`). Anything else keeps the envelope.
+ */
+function toOAuthError(err: unknown, req: Request): OAuthError | null {
+  if (err instanceof OAuthError) return err;
+  if (!isProtocolRequest(req)) return null;
+  const apiError = toApiError(err, req);
+  if (apiError && apiError.status === 400) return new OAuthError('invalid_request', apiError.message);
+  return null;
+}
+
 export function errorHandler({ log = consoleLogger, strict = false }: ErrorHandlerOptions = {}) {
   return (err: unknown, req: Request, res: Response<unknown, Locals>, _next: NextFunction): void => {
     const requestId = res.locals.requestId ?? newId('req');
+    const oauth = toOAuthError(err, req);
+    if (oauth && !res.headersSent) {
+      res.setHeader(REQUEST_ID_HEADER, requestId);
+      res.status(oauth.status).json({ error: oauth.error, error_description: oauth.description });
+      return;
+    }
     let apiError = toApiError(err, req);
     if (!apiError) {
       log('unexpected error', {

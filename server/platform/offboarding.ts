@@ -5,8 +5,8 @@
  *
  * - a token acts with at most its creator's current scopes in the organization, and not at all
  *   once its creator has left it (checked on every request: server/auth/identify.ts);
- * - removing a member revokes every token they created, directly or through their tokens, and
- *   deletes their pending invitations ({@link offboardMember});
+ * - removing a member revokes every token they created, directly or through their tokens, their
+ *   CLI logins (OAuth grants) in the organization, and deletes their pending invitations ({@link offboardMember});
  * - a minted token never outlives its minter ({@link mintedExpiry}), and revoking a token
  *   revokes, transitively, every token it minted ({@link revokeMintedByToken}).
  *
@@ -52,6 +52,13 @@ export async function offboardMember(trx: Conn, orgId: string, userId: string): 
   if (ids.length > 0) {
     await trx.updateTable('api_token').set({ revoked_at: at }).where('id', 'in', ids).execute();
     await revokeMintedBy(trx, ids, at);
+  }
+  // Their CLI logins, and what those minted. (identify also refuses them at once: no membership.)
+  const grants = await trx.selectFrom('oauth_grant').select('id').where('org_id', '=', orgId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  const grantIds = grants.map((g) => g.id as string);
+  if (grantIds.length > 0) {
+    await trx.updateTable('oauth_grant').set({ revoked_at: at }).where('id', 'in', grantIds).execute();
+    await revokeMintedBy(trx, grantIds, at);
   }
   await trx.deleteFrom('invitation').where('org_id', '=', orgId).where('invited_by', '=', userId).where('status', '=', 'pending').execute();
 }

@@ -27,6 +27,7 @@ const CREDENTIAL_NAMES: Record<string, string> = {
   apiKey: 'API token',
   browser: 'browser token',
   browserQuery: 'browser token in `?token=`',
+  oauth: 'OAuth token',
 };
 
 export function readGuide(name: string): string {

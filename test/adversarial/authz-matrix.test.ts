@@ -24,7 +24,13 @@ import { Account, type Binding, type Cast, type CredentialSpec, uniqueEmail, Wor
 import { buildRequest, documentedStatuses, fieldsOf, isStream, OMIT, type Provider } from '../support/valid-request.ts';
 import { openApp, type TestApp } from '../server/support/platform.ts';
 
-const ops = [...operationsById.values()];
+/**
+ * The OAuth protocol endpoints (form bodies, RFC 6749) take no credential and act on one-time
+ * codes and tokens, not on a tenant's objects: test/adversarial/oauth.test.ts refuses each misuse
+ * of them. Every other operation, the Dashboard's OAuth ones included, is in the matrix.
+ */
+const isProtocol = (op: OperationInfo) => op.credentials.length === 0 && document.paths[op.path][op.method].requestBody?.content?.['application/x-www-form-urlencoded'] !== undefined;
+const ops = [...operationsById.values()].filter((op) => !isProtocol(op));
 const isInfra = (op: OperationInfo) => op.path.startsWith('/infra/');
 const namesOrg = (op: OperationInfo) => [...fieldsOf(op).path, ...fieldsOf(op).query].includes('org_id');
 
@@ -73,8 +79,13 @@ function ownObjects(world: World, op: OperationInfo, binding: Binding): Provider
       case 'org_id':
         return world.orgId;
       case 'project_id':
-        // Optional filters and targets stay out; a path names the caller's project.
-        return where === 'path' ? (binding.projectId ?? world.projects.p1) : OMIT;
+        // Optional filters and targets stay out; a path names the caller's project, and so does
+        // an OAuth approval (the project the login acts on).
+        return where === 'path' || op.operationId.startsWith('decideOAuth') ? (binding.projectId ?? world.projects.p1) : OMIT;
+      case 'user_code':
+        return world.deviceCode();
+      case 'grant_id':
+        return world.grant();
       case 'token_id':
         return world.freshToken(binding.projectId, binding.mode);
       case 'user_id':

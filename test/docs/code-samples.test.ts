@@ -150,10 +150,20 @@ const authResult = await ss.auth.signIn({ email: 'alice@acme.com', password: 'a-
   it('gives every operation a curl and an SDK sample, in that order, then a CLI one where it has a command', () => {
     const enriched = withCodeSamples(doc);
     for (const op of operations(enriched)) {
-      expect(op.op['x-codeSamples'].map((s: Json) => s.label), op.operationId).toEqual(op.op['x-sdk'].cli ? ['curl', 'SDK', 'CLI'] : ['curl', 'SDK']);
+      // The OAuth protocol endpoints have no SDK method (OAuth clients call them by the RFCs): curl only.
+      const sdk = op.op['x-sdk'];
+      const labels = !sdk ? ['curl'] : sdk.cli ? ['curl', 'SDK', 'CLI'] : ['curl', 'SDK'];
+      expect(op.op['x-codeSamples'].map((s: Json) => s.label), op.operationId).toEqual(labels);
     }
     // The source document is left as it was.
     expect(operations(doc).some((o) => o.op['x-codeSamples'])).toBe(false);
+  });
+
+  it('puts a form body into the curl sample of an OAuth endpoint, each field URL-encoded', () => {
+    const token = operations(doc).find((o) => o.op.operationId === 'requestOAuthToken')!;
+    const [curl] = codeSamples(doc, token).map((s) => s.source);
+    expect(curl).toContain("--data-urlencode 'grant_type=authorization_code'");
+    expect(curl).not.toContain('application/json');
   });
 
   it('puts every path parameter of the operation into the URL and every SDK call', () => {
@@ -161,6 +171,7 @@ const authResult = await ss.auth.signIn({ email: 'alice@acme.com', password: 'a-
       const [curl, sdk] = codeSamples(doc, op).map((s) => s.source);
       // The URL line: no `{param}` left, nothing undefined.
       expect(curl.split('\n')[0], op.operationId).not.toMatch(/[{}]|undefined/);
+      if (!op.op['x-sdk']) continue;
       expect(sdk, op.operationId).not.toContain('undefined');
       expect(sdk, op.operationId).toContain(`${op.op['x-sdk'].static ?? op.op['x-sdk'].method.split('.').pop()}(`);
     }

@@ -123,12 +123,44 @@ describe('generated/openapi.json', () => {
     ['post', '/infra/kv', 'batchOperations', null, null],
     ['post', '/infra/channels/{channel}/publish', 'publishEvent', 'channels:publish', 3],
     ['get', '/infra/channels/{channel}/subscribe', 'subscribeChannel', 'channels:subscribe', 5],
+    ['get', '/core/oauth/authorization', 'getOAuthAuthorization', null, null],
+    ['post', '/core/oauth/authorization', 'decideOAuthAuthorization', null, null],
+    ['get', '/core/oauth/device', 'getOAuthDevice', null, null],
+    ['post', '/core/oauth/device', 'decideOAuthDevice', null, null],
+    ['get', '/core/oauth/grants', 'listOAuthGrants', null, null],
+    ['delete', '/core/oauth/grants/{grant_id}', 'revokeOAuthGrant', null, null],
     ['get', '/healthz', 'getLiveness', null, null],
     ['get', '/readyz', 'getReadiness', null, null],
   ];
+  // The OAuth protocol endpoints: public, called by OAuth clients as the RFCs say, not through the SDK.
+  const protocol: [string, string, string][] = [
+    ['get', '/.well-known/oauth-authorization-server', 'getAuthorizationServerMetadata'],
+    ['post', '/oauth/token', 'requestOAuthToken'],
+    ['post', '/oauth/device/code', 'requestDeviceAuthorization'],
+    ['post', '/oauth/revoke', 'revokeOAuthToken'],
+  ];
   it('has exactly the documented operations', () => {
     const actual = Object.entries<any>(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));
-    expect(actual.sort()).toEqual(operations.map(([m, p]) => `${m} ${p}`).sort());
+    expect(actual.sort()).toEqual([...operations, ...protocol].map(([m, p]) => `${m} ${p}`).sort());
+  });
+  it.each(protocol)('%s %s: %s is public, form-encoded, with RFC 6749 errors and no SDK method', (method, path, operationId) => {
+    const o = op(path, method);
+    expect(o.operationId).toBe(operationId);
+    expect(o.security).toEqual([]);
+    expect(o['x-sdk']).toBeUndefined();
+    if (method === 'post') {
+      expect(Object.keys(o.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+      expect(o.responses['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/OAuthError');
+    }
+  });
+  it('lets an OAuth access token call exactly what an API token can, with the same scope', () => {
+    for (const item of Object.values<any>(doc.paths)) {
+      for (const o of Object.values<any>(item)) {
+        const apiKey = o.security.find((r: object) => 'apiKeyBearer' in r);
+        const oauth = o.security.find((r: object) => 'oauthBearer' in r);
+        expect(oauth?.oauthBearer, o.operationId).toEqual(apiKey?.apiKeyBearer);
+      }
+    }
   });
   it.each(operations)('%s %s: %s, scope %s, price %s', (method, path, operationId, scope, price) => {
     const o = op(path, method);
@@ -174,6 +206,8 @@ describe('generated/openapi.json', () => {
     expect(s.apiKeyHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Api-Key' });
     expect(s.browserBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(s.browserQuery).toMatchObject({ type: 'apiKey', in: 'query', name: 'token' });
+    expect(s.oauthBearer).toMatchObject({ type: 'oauth2', flows: { authorizationCode: { authorizationUrl: '/oauth/authorize', tokenUrl: '/oauth/token' } } });
+    expect(Object.keys(s.oauthBearer.flows.authorizationCode.scopes)).toEqual(schemas.Scope.enum);
     expect(op('/infra/channels/{channel}/subscribe', 'get').security).toContainEqual({ browserQuery: ['channels:subscribe'] });
   });
 

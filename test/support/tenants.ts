@@ -4,6 +4,7 @@
  * set at will, a second member to act upon — whose credentials are made on first use and kept.
  * Everything is made the way a client makes it, through the API of a listening server.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { type Answer, call } from './http-client.ts';
 
 export const PASSWORD = 'a-long-secure-passphrase';
@@ -223,6 +224,29 @@ export class World {
     const org = ok(await call(this.base, 'POST', '/core/organizations', { token: host, body: { name: uniqueName('host') } }), 'host organization');
     const invitation = ok(await call(this.base, 'POST', `/core/organizations/${org.body.id}/members/invite`, { token: host, body: { email } }), 'host invite');
     return invitation.body.id;
+  }
+
+  /** The user code of a new device authorization (RFC 8628), pending, for the owner to answer. */
+  async deviceCode(): Promise<string> {
+    const res = await fetch(`${this.base}/oauth/device/code`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=saasignal-cli&scope=kv%3Aread' });
+    if (res.status !== 200) throw new Error(`device authorization: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { user_code: string }).user_code;
+  }
+
+  /** A CLI session (OAuth grant) of the owner's in this organization: its id, to be revoked. */
+  async grant(): Promise<string> {
+    const verifier = randomBytes(32).toString('base64url');
+    const query = {
+      response_type: 'code', client_id: 'saasignal-cli', redirect_uri: 'http://127.0.0.1:53682/callback', scope: 'kv:read',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    };
+    const approved = ok(await call(this.base, 'POST', '/core/oauth/authorization', { token: this.cast.owner.session, query, body: { decision: 'approve', org_id: this.orgId, project_id: this.projects.p1 } }), 'approve login');
+    const code = new URL(approved.body.redirect_to).searchParams.get('code')!;
+    const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: 'saasignal-cli', code, code_verifier: verifier, redirect_uri: query.redirect_uri });
+    const res = await fetch(`${this.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
+    const grants = ok(await call(this.base, 'GET', '/core/oauth/grants', { token: this.cast.owner.session }), 'list grants');
+    return grants.body.grants[0].id;
   }
 
   /** A pending invitation of this organization (to an address no one holds), to be revoked. */

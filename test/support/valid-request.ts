@@ -50,7 +50,8 @@ export function isStream(op: OperationInfo): boolean {
 export function fieldsOf(op: OperationInfo): { path: string[]; query: string[]; body: string[] } {
   const o = operationObject(op);
   const params = (o.parameters ?? []).map((p: unknown) => schemaTools.resolve(p as never));
-  const bodySchema = o.requestBody ? schemaTools.resolve(o.requestBody.content['application/json'].schema) : undefined;
+  const media = o.requestBody?.content['application/json'] ?? o.requestBody?.content['application/x-www-form-urlencoded'];
+  const bodySchema = media ? schemaTools.resolve(media.schema) : undefined;
   return {
     path: params.filter((p: any) => p.in === 'path').map((p: any) => p.name),
     query: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),

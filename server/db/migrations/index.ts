@@ -9,6 +9,7 @@ import { accountSecurityMigration } from './account-security.ts';
 import { balanceHoldsMigration } from './balance-holds.ts';
 import { idempotencyMigration } from './idempotency.ts';
 import { kvMigration } from './kv.ts';
+import { oauthMigration } from './oauth.ts';
 import { platformMigration } from './platform.ts';
 import { tokenLineageMigration } from './token-lineage.ts';
 import { usageMigration } from './usage.ts';
@@ -21,6 +22,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_account_security': accountSecurityMigration(),
     '0005_usage': usageMigration(),
     '0006_token_lineage': tokenLineageMigration(),
+    '0009_oauth': oauthMigration(),
     '0010_balance_holds': balanceHoldsMigration(),
   };
 }

@@ -7,6 +7,7 @@
  *
  * Excluded from `npm run check:types` (tsconfig.json): `./client` exists only once generated.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient, createConfig } from './client/client';
 import type { ChannelEvent } from './client/types.gen';
 import * as api from './client/sdk.gen';
@@ -124,6 +125,32 @@ export async function scenario(baseUrl: string, fetch: typeof globalThis.fetch, 
   assert(events.length === 1 && published !== undefined, 'the subscriber received an event');
   const event: ChannelEvent = events[0];
   assert(event.event === 'ping' && typeof event.published_at === 'string' && event.id.startsWith('evt_'), 'the event is typed as published');
+
+  // OAuth, the CLI's login: metadata, the consent page's check and approval, the form-encoded
+  // token exchange (PKCE S256), a call with the access token, the device flow's start and the
+  // Dashboard's answer, the CLI sessions listed and revoked, and RFC 7009 revocation.
+  const metadata = ok('getAuthorizationServerMetadata', await api.getAuthorizationServerMetadata({ client: anonymous }));
+  assert(metadata.code_challenge_methods_supported.join() === 'S256', 'PKCE S256 only');
+  const verifier = randomBytes(32).toString('base64url');
+  const authorization = {
+    response_type: 'code', client_id: 'saasignal-cli', redirect_uri: 'http://127.0.0.1:53682/callback', scope: 'kv:read', state: tag,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  };
+  ok('getOAuthAuthorization', await api.getOAuthAuthorization({ client: owner, query: authorization }));
+  const consented = ok('decideOAuthAuthorization', await api.decideOAuthAuthorization({ client: owner, query: authorization, body: { decision: 'approve', org_id: orgId, project_id: project.id } }));
+  const code = new URL(consented.redirect_to).searchParams.get('code');
+  assert(code !== null, 'the redirect carries a code');
+  const tokens = ok('requestOAuthToken', await api.requestOAuthToken({ client: anonymous, body: { grant_type: 'authorization_code', client_id: 'saasignal-cli', code, code_verifier: verifier, redirect_uri: authorization.redirect_uri } }));
+  assert(tokens.access_token.startsWith('oat_') && tokens.project_id === project.id, 'an OAuth access token bound to the project');
+  ok('getValue (OAuth)', await api.getValue({ client: as(tokens.access_token), path: { key: 'hey:p+q' } }));
+  const device = ok('requestDeviceAuthorization', await api.requestDeviceAuthorization({ client: anonymous, body: { client_id: 'saasignal-cli', scope: 'kv:read' } }));
+  ok('getOAuthDevice', await api.getOAuthDevice({ client: owner, query: { user_code: device.user_code } }));
+  ok('decideOAuthDevice', await api.decideOAuthDevice({ client: owner, body: { user_code: device.user_code, decision: 'deny' } }));
+  const sessions = ok('listOAuthGrants', await api.listOAuthGrants({ client: owner }));
+  assert(sessions.grants.length === 1, 'one CLI session');
+  ok('revokeOAuthGrant', await api.revokeOAuthGrant({ client: owner, path: { grant_id: sessions.grants[0].id } }));
+  const revoked = await api.revokeOAuthToken({ client: anonymous, body: { token: tokens.refresh_token, client_id: 'saasignal-cli' } });
+  assert(revoked.response.status === 200, `revokeOAuthToken answered ${revoked.response.status}`);
 
   // This cycle's usage shows the metered calls just made.
   const usage = ok('getUsage', await api.getUsage({ client: owner, path: { org_id: orgId } }));
