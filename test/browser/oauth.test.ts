@@ -73,9 +73,11 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('OAuth consent, device and CLI session
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     cli = await new Promise<Server>((resolve) => {
       const s = createServer((req, res) => {
-        callbacks.push(new URL(req.url!, 'http://127.0.0.1'));
+        const url = new URL(req.url!, 'http://127.0.0.1');
+        // Chromium also asks for /favicon.ico, sometimes: only the redirect counts.
+        if (url.pathname === '/callback') callbacks.push(url);
         res.setHeader('content-type', 'text/html; charset=utf-8');
-        res.end('<!doctype html><html lang="en"><title>SaaSignal CLI</title><main><h1>Logged in. You can close this tab.</h1></main></html>');
+        res.end('<!doctype html><html lang="en"><link rel="icon" href="data:,"><title>SaaSignal CLI</title><main><h1>Logged in. You can close this tab.</h1></main></html>');
       }).listen(0, '127.0.0.1', () => resolve(s));
     });
     redirectUri = `http://127.0.0.1:${(cli.address() as AddressInfo).port}/callback`;
