@@ -81,7 +81,8 @@ function Consent(props: { client: Schemas['OAuthClient']; requested: Scope[]; pe
       <ErrorMessage error={props.error} />
       <div className="actions">
         <button type="button" disabled={props.pending} onClick={() => decide('deny')}>Deny</button>
-        <button type="submit" className="primary" disabled={props.pending || !orgId || scopes.length === 0}>Approve</button>
+        {/* Not while the projects load: the default would be the whole organization, wider than meant. */}
+        <button type="submit" className="primary" disabled={props.pending || !orgId || projects.isPending || scopes.length === 0}>Approve</button>
       </div>
     </form>
   );
@@ -143,7 +144,9 @@ export function OAuthDevice() {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            setCode(typed.trim());
+            // The same code again (e.g. after the device restarted its login): ask again.
+            if (typed.trim() === code) void lookup.refetch();
+            else setCode(typed.trim());
           }}
         >
           <label>
