@@ -58,6 +58,30 @@ function stillAccepted(a: Json, b: Json): boolean {
   return samples.length > 0 && samples.every((s) => fits(s, b) && (now === null || now.test(s)));
 }
 
+/** Integer widths (OpenAPI's format registry) and the values they hold. */
+const INTEGER_WIDTHS: Record<string, [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] };
+
+/** Whether the old integer's own bounds already lie inside the width `format` states: then it refuses nothing new. */
+function withinWidth(a: Json, format: string): boolean {
+  const width = INTEGER_WIDTHS[format];
+  const low = a.minimum ?? a.exclusiveMinimum;
+  const high = a.maximum ?? a.exclusiveMaximum;
+  return width !== undefined && types(a).has('integer') && low !== undefined && high !== undefined && low >= width[0] && high <= width[1];
+}
+
+const ANNOTATIONS = new Set(['description', 'example', 'examples', 'title', 'deprecated', 'readOnly', 'writeOnly']);
+
+/**
+ * `{allOf: [X, {description: …}]}` (how zod-to-openapi describes a use of a named schema) is X:
+ * the wrapper only annotates, so comparing through it must not read as a new type or pattern.
+ */
+function unwrapAnnotated(doc: Json, node: Json): Json {
+  const all: Json[] | undefined = node?.allOf;
+  if (!Array.isArray(all) || Object.keys(node).some((k) => k !== 'allOf' && !ANNOTATIONS.has(k))) return node;
+  const real = all.filter((s) => Object.keys(resolve(doc, s) ?? {}).some((k) => !ANNOTATIONS.has(k)));
+  return real.length === 1 ? resolve(doc, real[0]) : node;
+}
+
 class Differ {
   readonly changes: Change[] = [];
   // A schema pair compared once per direction: recursive schemas end.
@@ -78,8 +102,8 @@ class Differ {
     const key = `${dir}|${aRaw?.$ref ?? ''}|${bRaw?.$ref ?? ''}|${where}`;
     if ((aRaw?.$ref || bRaw?.$ref) && this.#seen.has(key)) return;
     this.#seen.add(key);
-    const a = resolve(this.base, aRaw) ?? {};
-    const b = resolve(this.head, bRaw) ?? {};
+    const a = unwrapAnnotated(this.base, resolve(this.base, aRaw)) ?? {};
+    const b = unwrapAnnotated(this.head, resolve(this.head, bRaw)) ?? {};
     const req = dir === 'request';
 
     // Types: a request type removed, or a response type added, breaks.
@@ -118,7 +142,7 @@ class Differ {
     }
     if (b.pattern !== undefined && b.pattern !== a.pattern) this.add(req && !widened, where, a.pattern === undefined ? `now must match ${b.pattern}` : `pattern changed to ${b.pattern}${widened ? ' (every old value, sampled, still matches)' : ''}`);
     else if (a.pattern !== undefined && b.pattern === undefined) this.add(false, where, 'pattern removed');
-    if (b.format !== undefined && b.format !== a.format) this.add(req, where, `format ${b.format}`);
+    if (b.format !== undefined && b.format !== a.format) this.add(req && !withinWidth(a, b.format), where, `format ${b.format}`);
 
     // Objects: fields and which are required.
     const pa: Record<string, Json> = a.properties ?? {};

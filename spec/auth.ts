@@ -3,7 +3,7 @@
  *
  * @module spec/auth
  */
-import { Email, errors, jsonBody, Name, ok, Timestamp, UserId } from './common.ts';
+import { baseHeaders, Email, errors, jsonBody, Name, ok, Timestamp, UserId } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 const userExample = {
@@ -20,7 +20,7 @@ export const User = registry.register(
     .object({
       id: UserId,
       email: Email,
-      name: z.string().openapi({ example: 'Alice Doe' }),
+      name: Name.openapi({ example: 'Alice Doe' }),
       email_verified: z.boolean().openapi({ example: false }),
       created_at: Timestamp,
     })
@@ -50,7 +50,8 @@ export const SignInRequest = registry.register(
     .openapi({ example: { email: 'alice@acme.com', password: 'a-long-secure-passphrase' } }),
 );
 
-const SessionToken = z.string().openapi({
+// better-auth's session token (32 letters and digits today); the pattern is the Bearer token68 alphabet.
+const SessionToken = z.string().max(256).regex(/^[A-Za-z0-9._~+\/-]+=*$/).openapi({
   description: 'The session token: send it as `Authorization: Bearer <token>`. The same value is set as a cookie.',
   example: 'st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2',
 });
@@ -61,7 +62,8 @@ export const AuthResult = registry.register(
     .object({
       token: SessionToken,
       user: User,
-      default_org_id: z.string().nullable().openapi({
+      // Inline rather than OrgId: a nullable use of a named schema would be an `anyOf`, for no gain.
+      default_org_id: z.string().max(30).regex(/^org_[0-9A-HJKMNP-TV-Z]{26}$/).nullable().openapi({
         description: 'The organization sign-up created for the user (sign-in: the oldest organization the user owns).',
         example: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
       }),
@@ -79,7 +81,7 @@ export const Session = registry.register(
   'Session',
   z
     .object({
-      session: z.object({ id: z.string().openapi({ example: 'ses_01JNXSE1F2G3H4J5K6M7N8P9QR' }), expires_at: Timestamp, created_at: Timestamp }),
+      session: z.object({ id: z.string().max(30).regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/).openapi({ example: 'ses_01JNXSE1F2G3H4J5K6M7N8P9QR' }), expires_at: Timestamp, created_at: Timestamp }),
       user: User,
     })
     .openapi({
@@ -119,9 +121,9 @@ export const VerifyEmailResult = registry.register(
 const cookieHeader = {
   'Set-Cookie': {
     description: 'The session cookie `better-auth.session_token` (HttpOnly, SameSite=Lax).',
-    schema: { type: 'string' as const, example: 'better-auth.session_token=st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2; Path=/; HttpOnly; SameSite=Lax' },
+    schema: { type: 'string' as const, maxLength: 4096, pattern: '^(__Secure-)?better-auth\\.session_token=', example: 'better-auth.session_token=st_9fJ2kQ8wXz4rT1bN6mV3cY7pL0aS5dE2; Path=/; HttpOnly; SameSite=Lax' },
   },
-  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+  ...baseHeaders,
 };
 
 defineOperation({

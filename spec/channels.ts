@@ -63,7 +63,7 @@ export const PublishResult = registry.register(
       id: EventId,
       channel: ChannelName,
       event: EventName.openapi({ example: 'ping' }),
-      delivered: z.number().int().min(0).openapi({ description: 'Subscribers connected when it was published.', example: 1 }),
+      delivered: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ format: 'int64', description: 'Subscribers connected when it was published.', example: 1 }),
       published_at: Timestamp,
     })
     .openapi({
@@ -116,6 +116,8 @@ defineOperation({
       'Last-Event-ID': z
         .string()
         .max(128)
+        // Visible ASCII: the event ids this API sends (`evt_…`) and anything a header can carry sanely.
+        .regex(/^[\x21-\x7e]+$/)
         .optional()
         .openapi({
           description:

@@ -8,7 +8,7 @@
 import { registry, z } from './registry.ts';
 
 /** Response headers as plain references (the generator's own type is a union of three OpenAPI versions). */
-type Headers = Record<string, { $ref: string } | { description: string; schema: { type: 'string' | 'integer'; example: unknown } }>;
+type Headers = Record<string, { $ref: string } | { description: string; schema: { type: 'string' | 'integer'; example: unknown; maxLength?: number; pattern?: string } }>;
 
 /** Keys: 1–512 chars, no control characters, no `..`; `.` alone is refused too (see description). */
 export const KEY_PATTERN = /^(?!.*\.\.)[^\x00-\x1f\x7f]+$/;
@@ -41,6 +41,7 @@ export const Key = registry.register(
 export const Ttl = registry.register(
   'Ttl',
   z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({
+    format: 'int64',
     description:
       'Time-to-live in seconds, an integer > 0 and ≤ 9007199254740991. The key expires after this duration; ' +
       'an expiry past 9999-12-31T23:59:59.999Z is stored as that instant.',
@@ -61,8 +62,8 @@ export const Region = registry.register(
 
 export const IsoDateTime = registry.register(
   'IsoDateTime',
-  z.string().regex(ISO_DATE_PATTERN).openapi({
-    description: 'An ISO 8601 date-time in UTC (`Z`); seconds and fractions are optional.',
+  z.string().max(64).regex(ISO_DATE_PATTERN).openapi({
+    description: 'An ISO 8601 date-time in UTC (`Z`); seconds and fractions are optional (at most 64 characters in all).',
     example: '2027-03-01T10:20:00Z',
   }),
 );
@@ -70,7 +71,7 @@ export const IsoDateTime = registry.register(
 /** Timestamps the API writes: always full ISO 8601 with milliseconds, in UTC. */
 export const Timestamp = registry.register(
   'Timestamp',
-  z.iso.datetime().openapi({ description: 'A timestamp in UTC.', example: '2026-03-10T13:15:00.000Z' }),
+  z.iso.datetime().max(24).openapi({ description: 'A timestamp in UTC.', example: '2026-03-10T13:15:00.000Z' }),
 );
 
 export const Slug = registry.register(
@@ -109,6 +110,7 @@ export const Scope = registry.register(
     example: 'kv:read',
   }),
 );
+/** At most 64 in a request; every list of scopes the API answers with is one of these (or a subset of the enum). */
 export const Scopes = z.array(Scope).max(64);
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
@@ -117,6 +119,7 @@ function id(name: string, prefix: string, example: string, what: string) {
     name,
     z
       .string()
+      .max(prefix.length + 27)
       .regex(new RegExp(`^${prefix}_${ULID}$`))
       .openapi({ description: `${what} ID (\`${prefix}_\` followed by a ULID).`, example: `${prefix}_${example}` }),
   );
@@ -180,8 +183,10 @@ export const Cursor = registry.register(
 export const NextCursor = orNull(Cursor).openapi({
   description: 'Pass as `cursor` to get the next page; `null` on the last page.',
 });
+/** Items in one page of a list, at most. */
+export const PAGE_MAX = 100;
 export const PageQuery = z.object({
-  limit: z.number().int().min(1).max(100).default(50).optional().openapi({ description: 'Items per page (1–100, default 50).' }),
+  limit: z.number().int().min(1).max(PAGE_MAX).default(50).optional().openapi({ format: 'int32', description: 'Items per page (1–100, default 50).' }),
   cursor: Cursor.optional(),
 });
 
@@ -222,27 +227,35 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The error handler cuts a longer message, detail path or detail message to this many characters (an ellipsis last). */
+export const ERROR_TEXT_MAX = 2048;
+/** The error handler keeps the first this many validation details. */
+export const ERROR_DETAILS_MAX = 100;
+
 export const ErrorEnvelope = registry.register(
   'Error',
   z
     .object({
       error: z.object({
         code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
-        message: z.string().openapi({ example: 'No key named session:u_123 in this project.' }),
+        message: z.string().max(ERROR_TEXT_MAX).openapi({ example: 'No key named session:u_123 in this project.' }),
         docs: z.url().max(2048).openapi({
           description: "Where the docs explain the code: an absolute URL on the server's own origin (`SAASIGNAL_BASE_URL`).",
           example: 'http://localhost:3000/docs#section/Errors/NOT_FOUND',
         }),
-        request_id: z.string().openapi({ example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' }),
+        request_id: z.string().max(30).regex(new RegExp(`^req_${ULID}$`)).openapi({ example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' }),
         details: z
           .array(
             z.object({
-              path: z.string().openapi({ example: '/body/ttl' }),
-              message: z.string().openapi({ example: 'must be integer' }),
+              path: z.string().max(ERROR_TEXT_MAX).openapi({ example: '/body/ttl' }),
+              message: z.string().max(ERROR_TEXT_MAX).openapi({ example: 'must be integer' }),
             }),
           )
+          .max(ERROR_DETAILS_MAX)
           .optional()
-          .openapi({ description: 'For validation errors: one entry per field that failed. For a readiness probe: one entry per check that failed.' }),
+          .openapi({
+            description: `For validation errors: one entry per field that failed (the first ${ERROR_DETAILS_MAX}). For a readiness probe: one entry per check that failed.`,
+          }),
       }),
     })
     .openapi({
@@ -261,33 +274,44 @@ export const ErrorEnvelope = registry.register(
 );
 
 // ---- response headers ----------------------------------------------------------------------
+/** The longest origin the server trusts (and so echoes in `Access-Control-Allow-Origin`); longer entries of `SAASIGNAL_TRUSTED_ORIGINS` are ignored. */
+export const ORIGIN_MAX = 2048;
 registry.registerComponent('headers', 'X-Request-Id', {
   description: 'Unique id of this request; quote it when you report a problem.',
-  schema: { type: 'string' as const, example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
+  schema: { type: 'string' as const, maxLength: 30, pattern: `^req_${ULID}$`, example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },
 });
 registry.registerComponent('headers', 'X-Microtokens-Used', {
   description: 'Microtokens (μt, 1 token = 1,000,000 μt) this request cost.',
-  schema: { type: 'integer' as const, minimum: 0, example: 2 },
+  schema: { type: 'integer' as const, format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 2 } as never,
 });
 registry.registerComponent('headers', 'RateLimit-Policy', {
   description: 'The rate-limit policy of the credential (IETF draft-8): quota `q` per window `w` seconds.',
-  schema: { type: 'string' as const, example: '"600-in-1min"; q=600; w=60' },
+  // express-rate-limit's draft-8 form; a partition key (`pk=:…:`) may follow.
+  schema: { type: 'string' as const, maxLength: 1024, pattern: '^"[^"]+"; q=\\d+; w=\\d+', example: '"600-in-1min"; q=600; w=60' },
 });
 registry.registerComponent('headers', 'RateLimit', {
-  description: 'Remaining requests `r` and seconds `t` until the window resets (IETF draft-8).',
-  schema: { type: 'string' as const, example: '"600-in-1min"; r=599; t=60' },
+  description:
+    'Remaining requests `r` and seconds `t` until the window resets (IETF draft-8). Sent with every answer to a request ' +
+    'counted against a budget, errors included; not with one refused before (a malformed request, an unknown credential).',
+  schema: { type: 'string' as const, maxLength: 1024, pattern: '^"[^"]+"; r=\\d+; t=\\d+', example: '"600-in-1min"; r=599; t=60' },
 });
 registry.registerComponent('headers', 'Retry-After', {
   description: 'Seconds to wait before retrying.',
-  schema: { type: 'integer' as const, minimum: 0, maximum: 86400, example: 30 } as never,
+  schema: { type: 'integer' as const, format: 'int32', minimum: 0, maximum: 86400, example: 30 } as never,
 });
 registry.registerComponent('headers', 'Allow', {
   description: 'The methods the path takes (RFC 9110).',
-  schema: { type: 'string' as const, example: 'GET, PUT, DELETE' },
+  schema: { type: 'string' as const, maxLength: 64, pattern: '^[A-Z]+(, [A-Z]+)*$', example: 'GET, PUT, DELETE' },
+});
+registry.registerComponent('headers', 'Access-Control-Allow-Origin', {
+  description:
+    'CORS: `*` (read by any origin, without credentials), or the caller\'s `Origin` when it is one of the trusted ' +
+    'origins (`SAASIGNAL_TRUSTED_ORIGINS`), then with `Access-Control-Allow-Credentials: true`. Sent on every answer.',
+  schema: { type: 'string' as const, maxLength: ORIGIN_MAX, pattern: '^(\\*|https?://[^/?#\\s]+)$', example: '*' },
 });
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
-export const baseHeaders: Headers = { 'X-Request-Id': ref('X-Request-Id') };
+export const baseHeaders: Headers = { 'X-Request-Id': ref('X-Request-Id'), 'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin') };
 /** Every operation is rate limited; `defineOperation` adds these to each success and to the 429. */
 export const rateLimitHeaders: Headers = { 'RateLimit-Policy': ref('RateLimit-Policy'), RateLimit: ref('RateLimit') };
 export const meteredHeaders: Headers = {
@@ -296,8 +320,12 @@ export const meteredHeaders: Headers = {
   ...rateLimitHeaders,
 };
 
-/** Extra headers of a shared error response. */
+/**
+ * Extra headers of a shared error response. A request counted against a budget carries the
+ * rate-limit headers whatever its answer; 405 and 415 are answered before any budget is reached.
+ */
 const ERROR_HEADERS: Record<number, Headers> = {
+  ...Object.fromEntries([400, 401, 402, 403, 404, 409, 413, 422].map((s) => [s, rateLimitHeaders])),
   405: { Allow: ref('Allow') },
   429: { ...rateLimitHeaders, 'Retry-After': ref('Retry-After') },
   503: { 'Retry-After': ref('Retry-After') },
@@ -361,7 +389,8 @@ export const Deleted = registry.register(
   'Deleted',
   z
     .object({
-      id: z.string().openapi({ example: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN' }),
+      // Only something that existed is deleted, so the id is one the API made: a kind's prefix and a ULID.
+      id: z.string().max(31).regex(new RegExp(`^(org|proj|tok|usr|inv|ogr)_${ULID}$`)).openapi({ example: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN' }),
       deleted: z.literal(true),
     })
     .openapi({ example: { id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN', deleted: true } }),

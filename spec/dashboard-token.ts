@@ -5,7 +5,8 @@
  *
  * @module spec/dashboard-token
  */
-import { errors, OrgId, ok, ProjectId, Scope, Timestamp } from './common.ts';
+import { errors, OrgId, ok, ProjectId, Scopes, Timestamp } from './common.ts';
+import { ApiTokenSecret } from './tokens.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 /** How long a Dashboard token lives, in seconds. */
@@ -15,9 +16,9 @@ export const DashboardToken = registry.register(
   'DashboardToken',
   z
     .object({
-      secret: z.string().openapi({ description: 'A live API token (`sk_live_…`) for this project. Shown only in this answer.', example: 'sk_live_4f9aQ2xZ7kR1mN8pL3vB6cY0' }),
+      secret: ApiTokenSecret.openapi({ description: 'A live API token (`sk_live_…`) for this project. Shown only in this answer.', example: 'sk_live_4f9aQ2xZ7kR1mN8pL3vB6cY0' }),
       project_id: ProjectId,
-      scopes: z.array(Scope).openapi({ description: 'The KV and channel scopes you hold in this project.' }),
+      scopes: Scopes.openapi({ description: 'The KV and channel scopes you hold in this project.' }),
       expires_at: Timestamp.openapi({ description: `When it stops working: ${DASHBOARD_TOKEN_TTL / 60} minutes after it was made.` }),
     })
     .openapi({

@@ -57,6 +57,8 @@ export function buildDocument() {
         description: 'This SaaSignal server. `npm start` serves on http://localhost:3000.',
         // Where clients outside a browser (SDK, curl samples) go when told nothing else.
         'x-default-origin': 'http://localhost:3000',
+        // The API is public: every operation is meant for outside callers (OWASP API9, inventory).
+        'x-internal': false,
       } as { url: string; description: string },
     ],
     tags: [...TAGS.map(([name, description]) => ({ name, description }))],

@@ -86,7 +86,7 @@ export const ScanResult = registry.register(
   'ScanResult',
   z
     .object({
-      keys: z.array(Key).openapi({
+      keys: z.array(Key).max(1000).openapi({
         description:
           'Key names (not values) in ascending Unicode code point order, which is also UTF-8 byte order. A page ends early, ' +
           'with a `next_cursor`, when its keys reach 1 MB (UTF-8).',
@@ -148,7 +148,7 @@ export const BatchResult = registry.register(
           .openapi('BatchOpResult', {
             example: { op: 'get', key: 'config:flags', value: { dark_mode: true }, status: 'ok', expires_at: null },
           }),
-      ),
+      ).max(100),
     })
     .openapi({
       example: {
@@ -264,7 +264,7 @@ defineOperation({
           param: { allowReserved: true, allowEmptyValue: true },
         }),
       cursor: KvCursor.optional(),
-      limit: z.number().int().min(1).max(1000).default(100).openapi({ description: 'Max keys per page (1–1000, default 100).', example: 50 }),
+      limit: z.number().int().min(1).max(1000).default(100).openapi({ format: 'int32', description: 'Max keys per page (1–1000, default 100).', example: 50 }),
     }),
   },
   responses: { 200: ok(ScanResult, 'A page of keys.', meteredHeaders), ...kvErrors() },

@@ -4,7 +4,7 @@
  * @module spec/members
  */
 import {
-  Deleted, Email, errors, InvitationId, InvitationIdRef, jsonBody, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, UserId, UserIdRef,
+  Deleted, Email, errors, InvitationId, InvitationIdRef, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PAGE_MAX, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, UserId, UserIdRef,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -19,9 +19,9 @@ export const Member = registry.register(
     .object({
       user_id: UserId,
       email: Email,
-      name: z.string().openapi({ example: 'Alice Doe' }),
+      name: Name.openapi({ example: 'Alice Doe' }),
       role: Role,
-      scopes: z.array(Scope),
+      scopes: Scopes,
       project_id: orNull(ProjectId).openapi({ description: 'When set, the scopes apply to this project only.' }),
       joined_at: Timestamp,
     })
@@ -40,7 +40,7 @@ export const Member = registry.register(
 
 export const MemberList = registry.register(
   'MemberList',
-  z.object({ members: z.array(Member), next_cursor: NextCursor }).openapi({
+  z.object({ members: z.array(Member).max(PAGE_MAX), next_cursor: NextCursor }).openapi({
     example: {
       members: [
         {
@@ -75,9 +75,9 @@ export const Invitation = registry.register(
     .object({
       id: InvitationId,
       org_id: OrgId,
-      org_name: z.string().openapi({ example: 'Acme Corp' }),
+      org_name: Name.openapi({ example: 'Acme Corp' }),
       email: Email,
-      scopes: z.array(Scope),
+      scopes: Scopes,
       project_id: orNull(ProjectId),
       status: z.enum(['pending', 'accepted']).openapi({ example: 'pending' }),
       invited_by: UserId,
@@ -128,7 +128,7 @@ export const AcceptInvitationRequest = registry.register(
 
 export const InvitationList = registry.register(
   'InvitationList',
-  z.object({ invitations: z.array(Invitation), next_cursor: NextCursor }).openapi({
+  z.object({ invitations: z.array(Invitation).max(PAGE_MAX), next_cursor: NextCursor }).openapi({
     example: { invitations: [], next_cursor: null },
   }),
 );
@@ -136,7 +136,7 @@ export const InvitationList = registry.register(
 export const MyScopes = registry.register(
   'MyScopes',
   z
-    .object({ org_id: OrgId, user_id: orNull(UserId), role: orNull(Role), scopes: z.array(Scope), project_id: orNull(ProjectId) })
+    .object({ org_id: OrgId, user_id: orNull(UserId), role: orNull(Role), scopes: Scopes, project_id: orNull(ProjectId) })
     .openapi({
       description: 'The resolved scopes of the caller here; for a token, its own scopes (`user_id` and `role` null).',
       example: { org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB', user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN', role: 'owner', scopes: ['*'], project_id: null },

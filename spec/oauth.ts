@@ -11,7 +11,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749
  * @see https://www.rfc-editor.org/rfc/rfc8628
  */
-import { ALL_SCOPES, Deleted, errors, jsonBody, OrgId, ok, orNull, ProjectId, Scope, Timestamp, UserId } from './common.ts';
+import { ALL_SCOPES, baseHeaders, Deleted, errors, jsonBody, OrgId, ok, orNull, ProjectId, Scope, Timestamp, UserId } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
 /** The one registered client: the CLI, a public client (no secret) with loopback redirects. */
@@ -28,6 +28,7 @@ const GrantId = registry.register(
   'OAuthGrantId',
   z
     .string()
+    .max(30)
     .regex(/^ogr_[0-9A-HJKMNP-TV-Z]{26}$/)
     .openapi({ description: 'OAuth grant ID (`ogr_` followed by a ULID): one authorized CLI session.', example: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR' }),
 );
@@ -43,6 +44,14 @@ const UserCode = z
   .max(16)
   .openapi({ description: 'The code shown by the device, `XXXX-XXXX` (case and the dash do not matter).', example: 'WDJB-MJHT' });
 
+/** An OAuth secret as the server makes it: the prefix, then 32 random bytes in base64url. */
+const OAuthSecret = (prefix: string) => z.string().max(prefix.length + 43).regex(new RegExp(`^${prefix}[A-Za-z0-9_-]{43}$`));
+/** A lifetime or interval in seconds. */
+const Seconds = z.number().int().min(0).max(86_400 * 366).openapi({ format: 'int32' });
+
+/** An absolute http(s) URL of this server. */
+const Url = z.url({ protocol: /^https?$/ }).max(2048);
+
 const OAUTH_ERRORS = [
   'invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope',
   'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'unsupported_token_type',
@@ -53,30 +62,36 @@ export const OAuthError = registry.register(
   z
     .object({
       error: z.enum(OAUTH_ERRORS).openapi({ description: 'The RFC 6749 §5.2 (and RFC 8628 §3.5) error code.' }),
-      error_description: z.string().optional().openapi({ description: 'What went wrong, for people.' }),
+      error_description: z.string().max(2048).optional().openapi({ description: 'What went wrong, for people.' }),
     })
     .openapi({
       description: "An OAuth protocol error (RFC 6749 §5.2): the token, device and revocation endpoints answer in this shape, which OAuth clients expect, instead of the API's `Error` envelope.",
       example: { error: 'invalid_grant', error_description: 'The authorization code is invalid, expired or already used.' },
     }),
 );
-const oauthError = (description: string) => ({ description, content: { 'application/json': { schema: OAuthError } } });
+// These endpoints pass the rate limiter like every other, so their protocol errors carry its headers too.
+const oauthErrorHeaders = {
+  ...baseHeaders,
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+};
+const oauthError = (description: string) => ({ description, headers: oauthErrorHeaders, content: { 'application/json': { schema: OAuthError } } });
 
 export const AuthorizationServerMetadata = registry.register(
   'AuthorizationServerMetadata',
   z
     .object({
-      issuer: z.string().openapi({ description: 'This server (`SAASIGNAL_BASE_URL`, else the origin the request reached).' }),
-      authorization_endpoint: z.string().openapi({ description: "The Dashboard's consent page." }),
-      token_endpoint: z.string(),
-      device_authorization_endpoint: z.string(),
-      revocation_endpoint: z.string(),
-      response_types_supported: z.array(z.literal('code')),
-      grant_types_supported: z.array(z.string()),
-      code_challenge_methods_supported: z.array(z.literal('S256')),
-      token_endpoint_auth_methods_supported: z.array(z.literal('none')),
-      revocation_endpoint_auth_methods_supported: z.array(z.literal('none')),
-      scopes_supported: z.array(Scope),
+      issuer: Url.openapi({ description: 'This server (`SAASIGNAL_BASE_URL`, else the origin the request reached).' }),
+      authorization_endpoint: Url.openapi({ description: "The Dashboard's consent page." }),
+      token_endpoint: Url,
+      device_authorization_endpoint: Url,
+      revocation_endpoint: Url,
+      response_types_supported: z.array(z.literal('code')).max(1),
+      grant_types_supported: z.array(z.enum(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'])).max(3),
+      code_challenge_methods_supported: z.array(z.literal('S256')).max(1),
+      token_endpoint_auth_methods_supported: z.array(z.literal('none')).max(1),
+      revocation_endpoint_auth_methods_supported: z.array(z.literal('none')).max(1),
+      scopes_supported: z.array(Scope).max(64),
     })
     .openapi({
       example: {
@@ -120,20 +135,20 @@ export const TokenResponse = registry.register(
   'OAuthTokenResponse',
   z
     .object({
-      access_token: z.string().openapi({ description: `An OAuth access token (\`${OAUTH_PREFIX.access}…\`): send it as \`Authorization: Bearer\`.` }),
+      access_token: OAuthSecret(OAUTH_PREFIX.access).openapi({ example: 'oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1w', description: `An OAuth access token (\`${OAUTH_PREFIX.access}…\`): send it as \`Authorization: Bearer\`.` }),
       token_type: z.literal('Bearer'),
-      expires_in: z.number().int().openapi({ description: 'Seconds until the access token expires.' }),
-      refresh_token: z.string().openapi({ description: `A refresh token (\`${OAUTH_PREFIX.refresh}…\`), good for one use: each refresh answers a new one. Using one twice revokes the whole session.` }),
-      scope: z.string().openapi({ description: 'The granted scopes, space-separated (the user may have narrowed them).' }),
+      expires_in: Seconds.openapi({ description: 'Seconds until the access token expires.' }),
+      refresh_token: OAuthSecret(OAUTH_PREFIX.refresh).openapi({ example: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq', description: `A refresh token (\`${OAUTH_PREFIX.refresh}…\`), good for one use: each refresh answers a new one. Using one twice revokes the whole session.` }),
+      scope: z.string().max(2048).regex(/^[a-z*:]*( [a-z*:]+)*$/).openapi({ example: 'kv:read kv:write', description: 'The granted scopes, space-separated (the user may have narrowed them).' }),
       org_id: OrgId.openapi({ description: 'The organization the token acts in.' }),
       project_id: orNull(ProjectId).openapi({ description: 'The project it acts on; `null` for an organization-wide session.' }),
     })
     .openapi({
       example: {
-        access_token: 'oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1',
+        access_token: 'oat_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1w',
         token_type: 'Bearer',
         expires_in: OAUTH_TTL.access,
-        refresh_token: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV',
+        refresh_token: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq',
         scope: 'kv:read kv:write',
         org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
         project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
@@ -152,16 +167,16 @@ export const DeviceAuthorizationResponse = registry.register(
   'OAuthDeviceAuthorizationResponse',
   z
     .object({
-      device_code: z.string().openapi({ description: 'What the device polls the token endpoint with. Secret.' }),
-      user_code: z.string().openapi({ description: 'What the user types on the verification page.', example: 'WDJB-MJHT' }),
-      verification_uri: z.string().openapi({ description: "The Dashboard's device page." }),
-      verification_uri_complete: z.string().openapi({ description: 'The same page with the code filled in.' }),
-      expires_in: z.number().int(),
-      interval: z.number().int().openapi({ description: 'Seconds to wait between polls (`slow_down` adds 5).' }),
+      device_code: z.string().max(256).regex(/^[A-Za-z0-9_-]+$/).openapi({ example: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eSxy', description: 'What the device polls the token endpoint with. Secret.' }),
+      user_code: z.string().max(9).regex(/^[A-Z]{4}-[A-Z]{4}$/).openapi({ description: 'What the user types on the verification page.', example: 'WDJB-MJHT' }),
+      verification_uri: Url.openapi({ description: "The Dashboard's device page." }),
+      verification_uri_complete: Url.openapi({ description: 'The same page with the code filled in.' }),
+      expires_in: Seconds,
+      interval: Seconds.openapi({ description: 'Seconds to wait between polls (`slow_down` adds 5).' }),
     })
     .openapi({
       example: {
-        device_code: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS',
+        device_code: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eSxy',
         user_code: 'WDJB-MJHT',
         verification_uri: 'http://localhost:3000/oauth/device',
         verification_uri_complete: 'http://localhost:3000/oauth/device?user_code=WDJB-MJHT',
@@ -179,7 +194,7 @@ export const RevocationRequest = registry.register(
       token_type_hint: optionalText('`access_token` or `refresh_token` (not needed: the prefix tells).', 64),
       client_id: optionalText(`\`${CLI_CLIENT_ID}\`.`, 128),
     })
-    .openapi({ example: { token: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mV', client_id: CLI_CLIENT_ID } }),
+    .openapi({ example: { token: 'ort_8rT3bN6cY0wE5sL9dH2jF4gA7uK14f9aQ2xZ7kP1mVq', client_id: CLI_CLIENT_ID } }),
 );
 
 defineOperation({
@@ -246,7 +261,7 @@ defineOperation({
   responses: {
     // After the shared ones: their 400 is the envelope, these endpoints' is RFC 6749's.
     ...errors(503),
-    200: { description: 'Revoked (or nothing to revoke).' },
+    200: { description: 'Revoked (or nothing to revoke).', headers: baseHeaders },
     400: oauthError('`invalid_request`: no `token`.'),
     401: oauthError('`invalid_client`: not a registered client.'),
   },
@@ -260,8 +275,8 @@ export const OAuthClient = registry.register(
   'OAuthClient',
   z
     .object({
-      client_id: z.string().openapi({ example: CLI_CLIENT_ID }),
-      name: z.string().openapi({ example: 'SaaSignal CLI' }),
+      client_id: z.string().max(128).regex(/^[a-z0-9-]+$/).openapi({ example: CLI_CLIENT_ID }),
+      name: z.string().max(128).regex(/^[^\x00-\x1f\x7f]+$/).openapi({ example: 'SaaSignal CLI' }),
     })
     .openapi({ example: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' } }),
 );
@@ -271,7 +286,7 @@ export const OAuthAuthorizationRequest = registry.register(
   z
     .object({
       client: OAuthClient,
-      redirect_uri: z.string().openapi({ example: 'http://127.0.0.1:53682/callback' }),
+      redirect_uri: Url.openapi({ example: 'http://127.0.0.1:53682/callback' }),
       scopes: ScopeList.openapi({ description: 'The scopes asked for (what the consent page offers to narrow).' }),
     })
     .openapi({
@@ -325,7 +340,7 @@ export const OAuthDecision = registry.register(
 export const OAuthRedirect = registry.register(
   'OAuthRedirect',
   z
-    .object({ redirect_to: z.string().openapi({ description: 'Where to send the browser: the redirect URI with `code` (or `error=access_denied`) and `state`.' }) })
+    .object({ redirect_to: z.url({ protocol: /^https?$/ }).max(4096).openapi({ description: 'Where to send the browser: the redirect URI with `code` (or `error=access_denied`) and `state`.' }) })
     .openapi({ example: { redirect_to: 'http://127.0.0.1:53682/callback?code=Jc8kQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1&state=af0ifjsldkj' } }),
 );
 
@@ -350,7 +365,7 @@ export const OAuthDeviceRequest = registry.register(
   'OAuthDeviceRequest',
   z
     .object({
-      user_code: z.string().openapi({ example: 'WDJB-MJHT' }),
+      user_code: z.string().max(9).regex(/^[A-Z]{4}-[A-Z]{4}$/).openapi({ example: 'WDJB-MJHT' }),
       client: OAuthClient,
       scopes: ScopeList.openapi({ description: 'The scopes the device asked for.' }),
       expires_at: Timestamp,
@@ -428,7 +443,7 @@ export const OAuthGrant = registry.register(
 
 export const OAuthGrantList = registry.register(
   'OAuthGrantList',
-  z.object({ grants: z.array(OAuthGrant) }).openapi({ example: { grants: [OAuthGrant.parse({
+  z.object({ grants: z.array(OAuthGrant).max(500).openapi({ description: 'The newest 500 sessions that are not revoked.' }) }).openapi({ example: { grants: [OAuthGrant.parse({
     id: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR',
     client: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' },
     user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',

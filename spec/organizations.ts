@@ -4,7 +4,7 @@
  * @module spec/organizations
  */
 import {
-  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PageQuery, Slug, Timestamp, UserId,
+  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PAGE_MAX, PageQuery, Slug, Timestamp, UserId,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -22,7 +22,7 @@ export const Organization = registry.register(
   z
     .object({
       id: OrgId,
-      name: z.string().openapi({ example: 'Acme Corp' }),
+      name: Name.openapi({ example: 'Acme Corp' }),
       slug: Slug,
       owner_id: UserId,
       created_at: Timestamp,
@@ -35,7 +35,7 @@ export const Organization = registry.register(
 
 export const OrganizationList = registry.register(
   'OrganizationList',
-  z.object({ organizations: z.array(Organization), next_cursor: NextCursor }).openapi({
+  z.object({ organizations: z.array(Organization).max(PAGE_MAX), next_cursor: NextCursor }).openapi({
     example: {
       organizations: [
         organizationExample,
@@ -69,7 +69,8 @@ export const DeleteOrganizationRequest = registry.register(
   'DeleteOrganizationRequest',
   z
     .strictObject({
-      confirm_name: z.string().min(1).max(100).openapi({ description: "The organization's name, typed to confirm deletion.", example: 'Acme Corp' }),
+      // A name with control characters names no organization: refused like any other malformed field.
+      confirm_name: Name.openapi({ description: "The organization's name, typed to confirm deletion.", example: 'Acme Corp' }),
     })
     .openapi({ example: { confirm_name: 'Acme Corp' } }),
 );

@@ -4,9 +4,15 @@
  * @module spec/projects
  */
 import {
-  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PageQuery, ProjectId, ProjectIdRef, Region, REGIONS, Timestamp,
+  Deleted, errors, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, PAGE_MAX, PageQuery, ProjectId, ProjectIdRef, Region, REGIONS, Timestamp,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
+
+/**
+ * Free text over lines: tabs and line breaks, but no other control character (PostgreSQL refuses
+ * NUL in text, and terminals act on the rest).
+ */
+const ProjectDescription = z.string().max(1000).regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/);
 
 const projectExample = {
   id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
@@ -23,8 +29,8 @@ export const Project = registry.register(
     .object({
       id: ProjectId,
       org_id: OrgId,
-      name: z.string().openapi({ example: 'Production' }),
-      description: z.string().nullable().openapi({ example: 'Customer-facing app' }),
+      name: Name.openapi({ example: 'Production' }),
+      description: ProjectDescription.nullable().openapi({ example: 'Customer-facing app' }),
       region: Region,
       created_at: Timestamp,
     })
@@ -35,7 +41,7 @@ export const Project = registry.register(
 
 export const ProjectList = registry.register(
   'ProjectList',
-  z.object({ projects: z.array(Project), next_cursor: NextCursor }).openapi({
+  z.object({ projects: z.array(Project).max(PAGE_MAX), next_cursor: NextCursor }).openapi({
     example: {
       projects: [
         projectExample,
@@ -50,7 +56,7 @@ export const CreateProjectRequest = registry.register(
   z
     .strictObject({
       name: Name.openapi({ description: 'Project name (1–100 characters, no control characters).', example: 'Production' }),
-      description: z.string().max(1000).optional().openapi({ description: 'Project description.', example: 'Customer-facing app' }),
+      description: ProjectDescription.optional().openapi({ description: 'Project description.', example: 'Customer-facing app' }),
       // Inlined rather than the Region component: a default on a registered enum is lost (TOOLCHAIN.md).
       region: z.enum(REGIONS).default('enam').openapi({ description: 'Region (see `Region`). Default `enam`.', example: 'weur' }),
     })

@@ -4,7 +4,7 @@
  * @module spec/tokens
  */
 import {
-  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef, UserId,
+  Deleted, errors, IsoDateTime, jsonBody, Name, NextCursor, ok, OrgId, OrgIdRef, orNull, PAGE_MAX, PageQuery, ProjectId, ProjectIdRef, Scope, Scopes, Timestamp, TokenId, TokenIdRef, UserId,
 } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
@@ -30,14 +30,17 @@ const tokenExample = {
   created_by: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
 };
 
+/** `sk_live_`/`sk_test_` and 32 random bytes in base62 (server/auth/api-tokens.ts). */
+export const ApiTokenSecret = z.string().max(64).regex(/^sk_(live|test)_[0-9A-Za-z]+$/);
+
 const tokenFields = {
   id: TokenId,
   org_id: OrgId,
   project_id: orNull(ProjectId).openapi({ description: 'The project the token acts on; `null` for an organization token.' }),
-  name: z.string().openapi({ example: 'Production Key' }),
+  name: Name.openapi({ example: 'Production Key' }),
   mode: Mode,
-  prefix: z.string().openapi({ description: 'The first characters of the secret, to recognise it.', example: 'sk_live_4f9a' }),
-  scopes: z.array(Scope),
+  prefix: z.string().max(12).regex(/^sk_(live|test)_[0-9A-Za-z]{0,4}$/).openapi({ description: 'The first characters of the secret, to recognise it.', example: 'sk_live_4f9a' }),
+  scopes: Scopes,
   created_at: Timestamp,
   last_used_at: orNull(Timestamp),
   expires_at: orNull(Timestamp),
@@ -55,7 +58,7 @@ export const CreatedToken = registry.register(
   z
     .object({
       ...tokenFields,
-      secret: z.string().openapi({
+      secret: ApiTokenSecret.openapi({
         description: 'The raw secret. Shown only in this response: store it now.',
         example: 'sk_live_4f9aQ2xZ7kP1mV8rT3bN6cY0wE5sL9dH2jF4gA7uK1',
       }),
@@ -65,7 +68,7 @@ export const CreatedToken = registry.register(
 
 export const TokenList = registry.register(
   'TokenList',
-  z.object({ tokens: z.array(Token), next_cursor: NextCursor }).openapi({ example: { tokens: [tokenExample], next_cursor: null } }),
+  z.object({ tokens: z.array(Token).max(PAGE_MAX), next_cursor: NextCursor }).openapi({ example: { tokens: [tokenExample], next_cursor: null } }),
 );
 
 export const CreateTokenRequest = registry.register(
@@ -97,7 +100,7 @@ export const CreateBrowserTokenRequest = registry.register(
   z
     .strictObject({
       scopes: Scopes.optional().openapi({ description: "Scopes for the browser token; must be a subset of the parent's (403 otherwise). Omitted: all of the parent's." }),
-      ttl: z.number().int().min(60).max(1800).default(900).openapi({ description: 'Time-to-live in seconds (default 900, min 60, max 1800).', example: 900 }),
+      ttl: z.number().int().min(60).max(1800).default(900).openapi({ format: 'int32', description: 'Time-to-live in seconds (default 900, min 60, max 1800).', example: 900 }),
     })
     .openapi({ example: { scopes: ['channels:subscribe', 'kv:read'], ttl: 900 } }),
 );
@@ -112,8 +115,8 @@ export const BrowserToken = registry.register(
         .regex(/^bt_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
         .openapi({ description: 'The browser token: `bt_` followed by a signed JWT (three base64url parts).', example: 'bt_eyJhbGciOiJIUzI1NiIsInR5cCI6ImJ0K2p3dCJ9.e30.c2ln' }),
       expires_at: Timestamp,
-      ttl: z.number().int().openapi({ example: 900 }),
-      scopes: z.array(Scope),
+      ttl: z.number().int().min(60).max(1800).openapi({ format: 'int32', example: 900 }),
+      scopes: Scopes,
       project_id: orNull(ProjectId),
       org_id: OrgId,
     })
@@ -141,7 +144,7 @@ defineOperation({
   description: 'List the API tokens of an organization, optionally filtered by project. Secrets are never shown again; revoked tokens are not listed.',
   credentials: ['session', 'apiKey'],
   scope: 'tokens:read',
-  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectIdRef.optional().openapi({ description: 'Filter tokens by project.' }) }) },
+  request: { params: orgPath, query: PageQuery.extend({ project_id: ProjectIdRef.optional().openapi({ param: { description: 'Filter tokens by project.' } }) }) },
   responses: { 200: ok(TokenList, 'A page of tokens.'), ...errors(401, 403, 404, 429) },
   sdk: { method: 'core.orgs.listTokens', args: ['path:org_id', 'query'], cli: { command: 'tokens list' } },
 });

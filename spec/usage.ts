@@ -8,17 +8,20 @@
 import { errors, ok, OrgId, Timestamp } from './common.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
+/** More than the document's operations (a test keeps it so): `by_operation` has one entry per operation called. */
+export const OPERATIONS_MAX = 200;
+
 /** `YYYY-MM`: a billing cycle. */
 export const CYCLE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
-const Cycle = z.string().regex(CYCLE_PATTERN).openapi({ description: 'A billing cycle: the calendar month (UTC) as `YYYY-MM`.', example: '2026-03' });
-const Count = (description: string, example: number) => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description, example });
+const Cycle = z.string().max(7).regex(CYCLE_PATTERN).openapi({ description: 'A billing cycle: the calendar month (UTC) as `YYYY-MM`.', example: '2026-03' });
+const Count = (description: string, example: number) => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ format: 'int64', description, example });
 
 export const UsageByOperation = registry.register(
   'UsageByOperation',
   z
     .object({
-      operation_id: z.string().openapi({ description: 'The operation, as its `operationId` in this document.', example: 'setValue' }),
-      primitive: z.string().openapi({ description: "The primitive it belongs to: the operation's tag.", example: 'KV' }),
+      operation_id: z.string().max(64).regex(/^[a-z][A-Za-z0-9]*$/).openapi({ description: 'The operation, as its `operationId` in this document.', example: 'setValue' }),
+      primitive: z.string().max(64).regex(/^[A-Za-z][A-Za-z0-9 ]*$/).openapi({ description: "The primitive it belongs to: the operation's tag.", example: 'KV' }),
       calls: Count('Charged calls.', 120),
       microtokens: Count('What they cost, in μt.', 240),
     })
@@ -29,7 +32,7 @@ export const UsageByDay = registry.register(
   'UsageByDay',
   z
     .object({
-      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).openapi({ description: 'The day (UTC), `YYYY-MM-DD`.', example: '2026-03-10' }),
+      date: z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/).openapi({ description: 'The day (UTC), `YYYY-MM-DD`.', example: '2026-03-10' }),
       calls: Count('Charged calls that day.', 300),
       microtokens: Count('What they cost, in μt.', 612),
     })
@@ -46,8 +49,8 @@ export const Usage = registry.register(
       ends_at: Timestamp.openapi({ description: 'First instant after the cycle.' }),
       calls: Count('Charged calls in the cycle.', 420),
       microtokens: Count('Their total cost, in μt.', 852),
-      by_operation: z.array(UsageByOperation).openapi({ description: 'One entry per operation called, most expensive first.' }),
-      by_day: z.array(UsageByDay).openapi({ description: 'One entry per day with calls, in date order.' }),
+      by_operation: z.array(UsageByOperation).max(OPERATIONS_MAX).openapi({ description: 'One entry per operation called, most expensive first.' }),
+      by_day: z.array(UsageByDay).max(31).openapi({ description: 'One entry per day with calls, in date order.' }),
     })
     .openapi({
       example: {

@@ -15,11 +15,13 @@ import type { AppPath } from './paths.ts';
 import { match, navigate, useLocation } from './router.tsx';
 import { SignIn, SignUp } from './routes/Auth.tsx';
 import { Channels } from './routes/Channels.tsx';
+import { CliSessions } from './routes/CliSessions.tsx';
 import { Home } from './routes/Home.tsx';
 import { Invitation } from './routes/Invitation.tsx';
 import { Invitations } from './routes/Invitations.tsx';
 import { KvStore } from './routes/KvStore.tsx';
 import { Members } from './routes/Members.tsx';
+import { OAuthAuthorize, OAuthDevice } from './routes/OAuth.tsx';
 import { OrgOverview } from './routes/OrgOverview.tsx';
 import { OrgSettings } from './routes/OrgSettings.tsx';
 import { ProjectOverview, ProjectSettings } from './routes/Project.tsx';
@@ -51,6 +53,9 @@ const routes: Route[] = [
   { pattern: '/orgs/:org/projects/:project/tokens', title: 'Tokens', render: (p) => <Tokens org={p.org} project={p.project} /> },
   { pattern: '/orgs/:org/projects/:project/kv', title: 'KV Store', render: (p) => <KvStore org={p.org} project={p.project} /> },
   { pattern: '/orgs/:org/projects/:project/channels', title: 'Channels', render: (p) => <Channels org={p.org} project={p.project} /> },
+  { pattern: '/account/cli-sessions', title: 'CLI sessions', render: () => <CliSessions /> },
+  { pattern: '/oauth/authorize', title: 'Authorize the CLI', render: () => <OAuthAuthorize /> },
+  { pattern: '/oauth/device', title: 'Connect a device', render: () => <OAuthDevice /> },
 ];
 
 function NotFound() {
@@ -99,9 +104,9 @@ const queryClient = new QueryClient({
   queryCache: new QueryCache({
     // The session ended (signed out in another tab, expired): to sign-in, then back here.
     onError: (err) => {
-      // With the query: an invitation link's token must survive the detour through sign-in.
-      const here = window.location.pathname + window.location.search;
-      if (isUnauthorized(err) && !here.startsWith('/auth/')) navigate(`/auth/sign-in?next=${encodeURIComponent(here)}`, { replace: true });
+      // The query string too: the OAuth consent page's request lives there.
+      const { pathname, search } = window.location;
+      if (isUnauthorized(err) && !pathname.startsWith('/auth/')) navigate(`/auth/sign-in?next=${encodeURIComponent(pathname + search)}`, { replace: true });
     },
   }),
 });

@@ -24,6 +24,10 @@ export const APP_PATHS = [
   '/orgs/:org/projects/:project/tokens',
   '/orgs/:org/projects/:project/kv',
   '/orgs/:org/projects/:project/channels',
+  '/account/cli-sessions',
+  // OAuth for the CLI: the consent page (the metadata's authorization_endpoint) and the device page.
+  '/oauth/authorize',
+  '/oauth/device',
 ] as const;
 
 export type AppPath = (typeof APP_PATHS)[number];
@@ -45,6 +49,22 @@ export function match(pattern: string, path: string): Record<string, string> | n
     } else if (want[i] !== got[i]) return null;
   }
   return params;
+}
+
+/**
+ * Where `?next=` may send the user after sign-in: a path with its query on this origin, or null.
+ * Parsed as a URL against this origin rather than checked by prefix, so `//evil.example`,
+ * `/\evil.example` and `https://evil.example` (an open redirect each) all come out as another origin.
+ */
+export function safeNext(next: string | null, origin: string): string | null {
+  if (!next || !next.startsWith('/')) return null;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return null;
+  }
+  return url.origin === origin ? url.pathname + url.search + url.hash : null;
 }
 
 /** True for a path the Dashboard renders. */

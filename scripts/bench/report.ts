@@ -6,6 +6,7 @@
  * @module scripts/bench/report
  */
 import type { LoadResult } from './load.ts';
+import { renderDashboard } from './dashboard.ts';
 import { baselineRps, checkTargets, median, type Results } from './targets.ts';
 
 export const NOTES_MARKER = '<!-- Written by hand below this line; `npm run bench` keeps it. -->';
@@ -164,6 +165,7 @@ export function renderReport(r: Results, notes: string): string {
     );
   }
 
+  if (r.dashboard) out.push(...renderDashboard(r.dashboard));
   out.push('## Profiling notes', '', NOTES_MARKER, notes.trim() ? `\n${notes.trim()}\n` : '');
   return `${out.join('\n').trimEnd()}\n`;
 }

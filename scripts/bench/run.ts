@@ -6,7 +6,7 @@
  *
  *   npm run bench                         # the full run (~5 minutes)
  *   npm run bench -- --quick              # shorter loads, 100,000 keys at scale (~2 minutes)
- *   npm run bench -- --only=server,scale  # some sections (toolchain, server, scale)
+ *   npm run bench -- --only=server,scale  # some sections (toolchain, server, scale, dashboard)
  *
  * PostgreSQL + Redis are measured too when DATABASE_URL (postgres://…) and REDIS_URL are set.
  *
@@ -22,11 +22,12 @@ import { existingNotes, renderReport } from './report.ts';
 import { runScale, type ScaleTiming } from './scale-bench.ts';
 import { type BaselineRun, runBaseline, runStore, type StoreRun, type Timing } from './server-bench.ts';
 import { configuredSharedStores, provisionSharedStores } from './shared-stores.ts';
+import { runDashboard } from './dashboard.ts';
 import { checkTargets, type Results } from './targets.ts';
 import { runToolchain } from './toolchain-bench.ts';
 import { runTwoInstances, type TwoInstancesRun } from './two-instances.ts';
 
-const SECTIONS = ['toolchain', 'server', 'scale'] as const;
+const SECTIONS = ['toolchain', 'server', 'scale', 'dashboard'] as const;
 const REPORT = 'BENCHMARKS.md';
 const RESULTS = 'bench-results.json';
 /** No run may outlive this, whatever hangs. */
@@ -116,10 +117,14 @@ async function main(): Promise<number> {
     log('scale');
     results.scale = await runScale(scaleTiming, log);
   }
+  if (sections.includes('dashboard')) {
+    log('dashboard');
+    results.dashboard = await runDashboard(quick ? 3 : 5, log);
+  }
   // A section not run this time keeps its last results (and says when they were measured).
   if (existsSync(RESULTS)) {
     const previous = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
-    for (const section of ['scale', 'toolchain'] as const) {
+    for (const section of ['scale', 'toolchain', 'dashboard'] as const) {
       if (!results[section] && previous[section]) {
         (results as unknown as Record<string, unknown>)[section] = previous[section];
         log(`${section}: not run; kept from the run of ${previous.startedAt}`);

@@ -8,6 +8,7 @@ import type { LoadResult } from './load.ts';
 import type { ScaleRun } from './scale-bench.ts';
 import type { BaselineRun, StoreRun } from './server-bench.ts';
 import type { ToolchainRun } from './toolchain-bench.ts';
+import { type DashboardRun, dashboardTargets } from './dashboard.ts';
 
 export interface Results {
   options: { quick: boolean; sections: string[]; connections: number; seconds: number; warmupSeconds: number; rssAfterRequests: number };
@@ -18,6 +19,7 @@ export interface Results {
   server?: { baselines: BaselineRun[]; stores: StoreRun[]; skipped: string[]; twoInstances?: import('./two-instances.ts').TwoInstancesRun };
   scale?: ScaleRun;
   toolchain?: ToolchainRun;
+  dashboard?: DashboardRun;
 }
 
 export interface TargetCheck {
@@ -97,5 +99,6 @@ export function checkTargets(r: Results): TargetCheck[] {
     const start = median(t.startMs);
     checks.push({ target: `npm start to first answer ≤ ${START_LIMIT_MS / 1000} s (median)`, measured: `${(start / 1000).toFixed(2)} s`, met: start <= START_LIMIT_MS });
   }
+  if (r.dashboard) checks.push(...dashboardTargets(r.dashboard));
   return checks;
 }

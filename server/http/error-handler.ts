@@ -8,6 +8,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { error as ValidatorErrors } from 'express-openapi-validator';
 import type { Locals } from '../context.ts';
+import { ERROR_DETAILS_MAX, ERROR_TEXT_MAX } from '../../spec/common.ts';
 import { ApiError, docsUrl } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { isUnavailable } from '../infra/unavailable.ts';
@@ -136,12 +137,21 @@ export function errorHandler({ log = consoleLogger, strict = false }: ErrorHandl
     }
     res.setHeader(REQUEST_ID_HEADER, requestId);
     for (const [name, value] of Object.entries(apiError.headers ?? {})) res.setHeader(name, value);
-    const { code, message, details } = apiError;
+    const { code } = apiError;
+    const message = cut(apiError.message);
+    const details = apiError.details?.slice(0, ERROR_DETAILS_MAX).map((d) => ({ path: cut(d.path), message: cut(d.message) }));
     const body = { error: { code, message, docs: docsUrl(code), request_id: requestId, ...(details?.length ? { details } : {}) } };
     res.status(apiError.status);
     if (send === 'json') res.json(body);
     else res.type('application/json').send(JSON.stringify(body));
   };
+}
+
+/** The document bounds the envelope's texts: a message quoting a long key or pattern is cut, not refused. */
+function cut(text: string): string {
+  if (text.length <= ERROR_TEXT_MAX) return text;
+  const chars = [...text]; // code points, as the document's maxLength counts them
+  return chars.length > ERROR_TEXT_MAX ? `${chars.slice(0, ERROR_TEXT_MAX - 1).join('')}…` : text;
 }
 
 const internal = () => new ApiError('INTERNAL_ERROR', 'Something went wrong on our side. Quote the request id if you report it.');

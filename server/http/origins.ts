@@ -6,6 +6,7 @@
  * @module server/http/origins
  * @see https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin
  */
+import { ORIGIN_MAX } from '../../spec/common.ts';
 
 /**
  * The server's own base URL when `SAASIGNAL_BASE_URL` is not set: localhost on the port it
@@ -22,7 +23,8 @@ export function defaultBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
 export function originOf(url: string): string | null {
   try {
     const parsed = new URL(url.trim());
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
+    // The document bounds the echoed `Access-Control-Allow-Origin`; no real origin comes near it.
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin.length <= ORIGIN_MAX ? parsed.origin : null;
   } catch {
     return null;
   }

@@ -51,7 +51,7 @@ describe('operation pages', () => {
         '| `key` | string | yes |',
         '1–512 chars; pattern `^(?!.*\\.\\.)[^\\x00-\\x1f\\x7f]+$`; not `.`',
         '| `value` | any JSON | yes |',
-        '| `ttl` | integer | no |',
+        '| `ttl` | integer (int64) | no |',
         'range > 0 and ≤ 9007199254740991',
         '| `if_not_exists` | boolean | no |',
         'default `false`',
@@ -65,8 +65,8 @@ describe('operation pages', () => {
         '- Price: 5 μt per call',
         '| `prefix` | string | no |',
         'max 512 chars; pattern `^(?!.*\\.\\.)[^\\x00-\\x1f\\x7f]*$`',
-        '| `limit` | integer | no |',
-        'range ≥ 1 and ≤ 1000; default `100`',
+        '| `limit` | integer (int32) | no |',
+        'range ≥ 1 and ≤ 1000; format int32; default `100`',
         '| `next_cursor` |',
       ],
     ],
@@ -79,7 +79,7 @@ describe('operation pages', () => {
         '- Price: free (not metered)',
       ],
     ],
-    ['createBrowserToken', ['| `ttl` | integer | no |', 'range ≥ 60 and ≤ 1800; default `900`', 'max 64 items']],
+    ['createBrowserToken', ['| `ttl` | integer (int32) | no |', 'range ≥ 60 and ≤ 1800; format int32; default `900`', 'max 64 items']],
     [
       'batchOperations',
       [

@@ -2,11 +2,12 @@
  * The `saasignal` CLI as a user gets it: the packed tarball installed into a new project, its
  * `bin` run as separate processes against a real server — commands with an API key, exit codes,
  * a subscription that prints what another process publishes within a second, Node 24 — and
- * `auth login` through the browser (driven by playwright-core and Debian's Chromium) and with a
- * device code.
+ * `auth login` (authorization code with PKCE through the loopback redirect, and the device code)
+ * with the consent given as the Dashboard's consent page gives it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,9 @@ let server: Server;
 let base: string;
 let account: Account;
 let key: string;
+let projectId: string;
 const children: ChildProcess[] = [];
+
 
 /** The environment of a user's shell: no credential of the test runner's, a config folder of its own. */
 const userEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: configDir, SAASIGNAL_BASE_URL: base, ...extra });
@@ -51,6 +54,7 @@ beforeAll(async () => {
   account = await Account.signUp(base, 'cli-e2e');
   const ss = createClient(account.session, { baseUrl: base });
   const project = await ss.core.orgs.createProject(account.orgId, { name: 'CLI' });
+  projectId = project.id;
   key = (await ss.core.orgs.createToken({ org_id: account.orgId, name: 'cli', project_id: project.id, scopes: ['kv:read', 'kv:write', 'channels:publish', 'channels:subscribe'] })).secret;
 }, 300_000);
 
@@ -128,4 +132,95 @@ describe('the installed saasignal bin, with an API key', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).value).toBe('hello');
   }, 240_000);
+});
+
+/** The bin started in the background: its output so far, a wait for a line on stderr, and its exit. */
+function started(args: string[]) {
+  const bin = join(dir, 'node_modules/saasignal/dist/cli.js');
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: userEnv() });
+  children.push(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, ms = 30_000): Promise<RegExpExecArray> => {
+    for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 50))) {
+      const m = pattern.exec(out.stderr);
+      if (m) return m;
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${pattern} in the CLI's stderr:\n${out.stderr}`);
+    }
+  };
+  return { child, out, exit, waitFor };
+}
+
+/** The OAuth operations of the document (the server side of the login), typed loosely: they come with the OAuth server. */
+interface OAuthApi {
+  getAuthorization(query: Record<string, string>): Promise<{ client: { client_id: string } }>;
+  decideAuthorization(query: Record<string, string>, body: Record<string, unknown>): Promise<{ redirect_to: string }>;
+  getDevice(userCode: string): Promise<{ scopes: string[] }>;
+  decideDevice(body: Record<string, unknown>): Promise<unknown>;
+  listGrants(): Promise<{ grants: { id: string; project_id: string | null }[] }>;
+  revokeGrant(id: string): Promise<unknown>;
+}
+const oauth = () => (createClient(account.session, { baseUrl: base }).core as unknown as { oauth: OAuthApi }).oauth;
+/** The login needs the server's OAuth metadata operation; this suite runs where the document has it. */
+const HAS_OAUTH = Boolean(JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')).paths['/.well-known/oauth-authorization-server']);
+
+/**
+ * The consent page's answer, as the Dashboard sends it for the signed-in user (the page itself
+ * is the Dashboard's suite's): the organization, the project and the scopes granted.
+ */
+async function approve(authorizeUrl: string, scopes: string[]): Promise<void> {
+  const query = Object.fromEntries(new URL(authorizeUrl).searchParams);
+  const asked = await oauth().getAuthorization(query);
+  expect(asked.client.client_id).toBe('saasignal-cli');
+  const { redirect_to } = await oauth().decideAuthorization(query, { decision: 'approve', org_id: account.orgId, project_id: projectId, scopes });
+  // The browser follows the redirect to the CLI's loopback server.
+  const landing = await fetch(redirect_to);
+  expect(await landing.text()).toContain('You can close this tab');
+}
+
+describe.runIf(HAS_OAUTH)('saasignal auth login against the real server', () => {
+  const authFile = () => join(configDir, 'saasignal', 'auth.json');
+
+  it('login with narrowed scopes: 0600 file, kv works, an ungranted scope is a clear 403, a revoked session a clear failure', async () => {
+    const login = started(['auth', 'login', '--no-browser', '--scopes', 'kv:read,kv:write,channels:publish']);
+    const url = (await login.waitFor(/http:\/\/\S+\/oauth\/authorize\?\S+/))[0];
+    await approve(url, ['kv:read', 'kv:write']);
+    expect(await login.exit).toBe(0);
+    expect(login.out.stdout).toContain(`Logged in to ${base}.`);
+
+    expect((await stat(authFile())).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(await readFile(authFile(), 'utf8')).logins[base];
+    expect(stored).toMatchObject({ org_id: account.orgId, project_id: projectId, scope: 'kv:read kv:write', flow: 'browser' });
+    expect(stored.access_token).toMatch(/^oat_/);
+
+    expect(await saasignal(['kv', 'set', 'from-cli', '{"via":"oauth"}'])).toMatchObject({ code: 0 });
+    expect(JSON.parse((await saasignal(['kv', 'get', 'from-cli', '--json'])).stdout).value).toEqual({ via: 'oauth' });
+
+    const denied = await saasignal(['channels', 'publish', 'room', 'nope']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/lacks the scope "channels:publish"[\s\S]*Your login was granted: kv:read kv:write\.[\s\S]*403 INSUFFICIENT_SCOPE · request id req_\w+/);
+
+    // Revoked where the Dashboard lists the user's CLI sessions.
+    const mine = (await oauth().listGrants()).grants.filter((g) => g.project_id === projectId);
+    expect(mine).toHaveLength(1);
+    await oauth().revokeGrant(mine[0].id);
+    const after = await saasignal(['kv', 'get', 'from-cli']);
+    expect(after).toMatchObject({ code: 1, stdout: '' });
+    expect(after.stderr).toBe(`Error: Your CLI login to ${base} is no longer valid (revoked, or expired): run \`saasignal auth login\` again.\n`);
+  }, 180_000);
+
+  it('the device flow: the code the CLI prints, entered for the signed-in user', async () => {
+    const login = started(['auth', 'login', '--device', '--scopes', 'kv:read']);
+    const [, uri, code] = await login.waitFor(/open\n\n {2}(\S+)\n\nand enter the code\n\n {2}(\S+)\n/);
+    expect(uri).toBe(`${base}/oauth/device`);
+    expect((await oauth().getDevice(code)).scopes).toEqual(['kv:read']);
+    await oauth().decideDevice({ user_code: code, decision: 'approve', org_id: account.orgId, project_id: projectId, scopes: ['kv:read'] });
+    expect(await login.exit).toBe(0);
+    expect(JSON.parse(await readFile(authFile(), 'utf8')).logins[base]).toMatchObject({ flow: 'device', scope: 'kv:read', project_id: projectId });
+    expect(JSON.parse((await saasignal(['kv', 'get', 'from-cli', '--json'])).stdout).value).toEqual({ via: 'oauth' });
+    expect((await saasignal(['auth', 'logout'])).stdout).toBe(`Logged out of ${base} (session revoked).\n`);
+    expect((await saasignal(['kv', 'get', 'from-cli'])).code).toBe(1);
+  }, 180_000);
 });

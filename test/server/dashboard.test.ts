@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_PATHS, isDashboardPath, PUBLIC_PATHS } from '../../dashboard/src/paths.ts';
+import { APP_PATHS, isDashboardPath, PUBLIC_PATHS, safeNext } from '../../dashboard/src/paths.ts';
 import { type App, createApp } from '../../server/app.ts';
 
 const INDEX = '<!doctype html><title>SaaSignal Dashboard</title><script type="module" src="/assets/index-AbC123.js"></script>';
@@ -48,8 +48,30 @@ describe('which paths are the Dashboard', () => {
     ['/docs', false],
     ['/auth/sign-in/extra', false],
     ['/orgs/%E0%A4%A', false],
+    ['/oauth/authorize', true],
+    ['/oauth/device', true],
+    ['/oauth/device/code', false],
+    ['/oauth/token', false],
+    ['/account/cli-sessions', true],
   ])('%s → %s', (path, want) => {
     expect(isDashboardPath(path)).toBe(want);
+  });
+});
+
+describe('where sign-in may return to (?next=)', () => {
+  const origin = 'http://localhost:3000';
+  it.each([
+    ['/oauth/authorize?client_id=saasignal-cli&scope=kv%3Aread+kv%3Awrite', '/oauth/authorize?client_id=saasignal-cli&scope=kv%3Aread+kv%3Awrite'],
+    ['/invitations/inv_1', '/invitations/inv_1'],
+    ['//evil.example/x', null],
+    ['/\\evil.example/x', null],
+    ['/\\/evil.example', null],
+    ['https://evil.example/', null],
+    ['javascript:alert(1)', null],
+    ['', null],
+    [null, null],
+  ])('%s → %s', (next, want) => {
+    expect(safeNext(next, origin)).toBe(want);
   });
 });
 

@@ -163,6 +163,17 @@ describe('generated/openapi.json', () => {
       }
     }
   });
+  it("keeps usage's bounds true: every operation fits UsageByOperation, and there are fewer than by_operation's maxItems", () => {
+    const all = Object.values<any>(doc.paths).flatMap((item) => Object.values<any>(item));
+    const { operation_id, primitive } = schemas.UsageByOperation.properties;
+    expect(all.length).toBeLessThanOrEqual(schemas.Usage.properties.by_operation.maxItems);
+    for (const o of all) {
+      expect(o.operationId).toMatch(new RegExp(operation_id.pattern));
+      expect(o.operationId.length).toBeLessThanOrEqual(operation_id.maxLength);
+      expect(o.tags[0]).toMatch(new RegExp(primitive.pattern));
+      expect(o.tags[0].length).toBeLessThanOrEqual(primitive.maxLength);
+    }
+  });
   it.each(operations)('%s %s: %s, scope %s, price %s', (method, path, operationId, scope, price) => {
     const o = op(path, method);
     expect(o.operationId).toBe(operationId);

@@ -45,4 +45,21 @@ describe('diffDocuments', () => {
     expect(found.every((c) => c.breaking === breaking)).toBe(true);
     if (!breaking) expect(changes.filter((c) => c.breaking)).toEqual([]);
   });
+
+  // Base documents edited too: the real one already states these formats and wrappers.
+  const limitOf = (d: Json) => d.paths['/infra/kv'].get.parameters.find((p: Json) => p.name === 'limit').schema;
+  it('an integer width (int32) its bounds already lie in is a change; on an unbounded integer it breaks', () => {
+    const base = structuredClone(doc);
+    delete limitOf(base).format;
+    expect(diffDocuments(base, doc).filter((c) => c.where === 'GET /infra/kv query limit')).toEqual([{ breaking: false, where: 'GET /infra/kv query limit', message: 'format int32' }]);
+    delete limitOf(base).maximum;
+    expect(diffDocuments(base, doc).filter((c) => c.message === 'format int32' && c.where === 'GET /infra/kv query limit')[0]?.breaking).toBe(true);
+  });
+
+  it('a named schema used through an annotating allOf is the named schema', () => {
+    const base = structuredClone(doc);
+    const param = base.paths['/core/organizations/{org_id}/tokens'].get.parameters.find((p: Json) => p.name === 'project_id');
+    param.schema = { allOf: [param.schema, { description: 'Filter tokens by project.' }] };
+    expect(diffDocuments(base, doc)).toEqual([]);
+  });
 });

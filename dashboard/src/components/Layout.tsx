@@ -81,6 +81,7 @@ export function Layout({ place, user, children }: { place: Place; user: { name: 
         <CreateOrganization />
         <ul className="nav">
           <li><Link to="/invitations">Invitations</Link></li>
+          <li><Link to="/account/cli-sessions">CLI sessions</Link></li>
         </ul>
         {place.orgId && <OrgNav orgId={place.orgId} projectId={place.projectId} />}
       </nav>

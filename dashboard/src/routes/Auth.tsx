@@ -1,20 +1,21 @@
 /**
  * `/auth/sign-up` and `/auth/sign-in`. The answer sets the HttpOnly session cookie; the JSON
  * `token` in it is deliberately dropped (nothing is kept in storage). `?next=` returns the user
- * where they were going, e.g. an invitation link. A server that requires verified emails answers
- * sign-up with 202 (the same for a taken email): then the page says to open the emailed link.
+ * where they were going, query string included (an invitation link, an OAuth consent request).
+ * A server that requires verified emails answers sign-up with 202 (the same for a taken email):
+ * then the page says to open the emailed link.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { passwordRule } from 'virtual:saasignal-document';
 import { $api } from '../api.ts';
+import { safeNext } from '../paths.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Link, navigate } from '../router.tsx';
 
-/** Only same-site paths: an open redirect through `?next=` would be a phishing aid. */
+/** Only same-origin paths (query kept): an open redirect through `?next=` would be a phishing aid. */
 function nextPath(fallback: string): string {
-  const next = new URLSearchParams(window.location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+  return safeNext(new URLSearchParams(window.location.search).get('next'), window.location.origin) ?? fallback;
 }
 
 function useAfterAuth() {
