@@ -83,7 +83,7 @@ export const Invitation = registry.register(
       invited_by: UserId,
       created_at: Timestamp,
       expires_at: Timestamp,
-      accept_url: z.url().optional().openapi({
+      accept_url: z.url({ protocol: /^https?$/ }).max(4096).optional().openapi({
         description:
           'Only in the answer to the invitation (`inviteMember`): the link emailed to the invited address, a page of the Dashboard ' +
           'carrying the invitation\'s one-time secret (`…/invitations/{id}?token=…`). Share it yourself if the email does not arrive; ' +
