@@ -3,19 +3,22 @@
  * `bin` run as separate processes against a real server — commands with an API key, exit codes,
  * a subscription that prints what another process publishes within a second, Node 24 — and
  * `auth login` (authorization code with PKCE through the loopback redirect, and the device code)
- * with the consent given as the Dashboard's consent page gives it.
+ * with the consent given in Chromium on the Dashboard's consent and device pages, and the session
+ * revoked on its CLI sessions page.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardDir, ensureDashboard } from '../../dashboard/index.ts';
 import { createClient } from '../../generated/sdk.ts';
 import { type App, createApp } from '../../server/app.ts';
-import { Account } from '../support/tenants.ts';
+import { Account, PASSWORD } from '../support/tenants.ts';
 import { consumer, pack, run } from './support/consumer.ts';
 
 let dir: string;
@@ -46,7 +49,8 @@ beforeAll(async () => {
   packDir = await mkdtemp(join(tmpdir(), 'saasignal-cli-pack-'));
   configDir = await mkdtemp(join(tmpdir(), 'saasignal-cli-config-'));
   dir = await consumer(await pack(packDir));
-  app = await createApp({ dbUrl: ':memory:', validateResponses: true, log: () => undefined });
+  await ensureDashboard();
+  app = await createApp({ dbUrl: ':memory:', dashboardDir, validateResponses: true, log: () => undefined });
   server = await new Promise<Server>((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -153,41 +157,51 @@ function started(args: string[]) {
   return { child, out, exit, waitFor };
 }
 
-/** The OAuth operations of the document (the server side of the login), typed loosely: they come with the OAuth server. */
-interface OAuthApi {
-  getAuthorization(query: Record<string, string>): Promise<{ client: { client_id: string } }>;
-  decideAuthorization(query: Record<string, string>, body: Record<string, unknown>): Promise<{ redirect_to: string }>;
-  getDevice(userCode: string): Promise<{ scopes: string[] }>;
-  decideDevice(body: Record<string, unknown>): Promise<unknown>;
-  listGrants(): Promise<{ grants: { id: string; project_id: string | null }[] }>;
-  revokeGrant(id: string): Promise<unknown>;
-}
-const oauth = () => (createClient(account.session, { baseUrl: base }).core as unknown as { oauth: OAuthApi }).oauth;
 /** The login needs the server's OAuth metadata operation; this suite runs where the document has it. */
 const HAS_OAUTH = Boolean(JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')).paths['/.well-known/oauth-authorization-server']);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * The consent page's answer, as the Dashboard sends it for the signed-in user (the page itself
- * is the Dashboard's suite's): the organization, the project and the scopes granted.
+ * The browser half of the login is the user's: Debian's Chromium (playwright-core) opens the URL
+ * the CLI prints, signs in on the Dashboard, narrows the scopes on the consent page and approves;
+ * the Dashboard then sends the browser to the CLI's loopback server.
  */
-async function approve(authorizeUrl: string, scopes: string[]): Promise<void> {
-  const query = Object.fromEntries(new URL(authorizeUrl).searchParams);
-  const asked = await oauth().getAuthorization(query);
-  expect(asked.client.client_id).toBe('saasignal-cli');
-  const { redirect_to } = await oauth().decideAuthorization(query, { decision: 'approve', org_id: account.orgId, project_id: projectId, scopes });
-  // The browser follows the redirect to the CLI's loopback server.
-  const landing = await fetch(redirect_to);
-  expect(await landing.text()).toContain('You can close this tab');
-}
-
-describe.runIf(HAS_OAUTH)('saasignal auth login against the real server', () => {
+describe.runIf(HAS_OAUTH)('saasignal auth login against the real server, approved in Chromium', () => {
   const authFile = () => join(configDir, 'saasignal', 'auth.json');
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] });
+    page = await browser.newPage({ baseURL: base });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  /** Opens the consent URL; signs in first when the browser has no session. */
+  async function consent(authorizeUrl: string) {
+    await page.goto(authorizeUrl);
+    const form = page.getByRole('form', { name: 'Consent' });
+    const signIn = page.getByRole('button', { name: 'Sign in' });
+    await form.or(signIn).first().waitFor();
+    if (await signIn.isVisible()) {
+      await page.getByLabel('Email').fill(account.email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await signIn.click();
+    }
+    await form.waitFor();
+    await expect.poll(() => form.getByLabel('Project').inputValue()).toBe(projectId);
+    return form;
+  }
 
   it('login with narrowed scopes: 0600 file, kv works, an ungranted scope is a clear 403, a revoked session a clear failure', async () => {
     const login = started(['auth', 'login', '--no-browser', '--scopes', 'kv:read,kv:write,channels:publish']);
     const url = (await login.waitFor(/http:\/\/\S+\/oauth\/authorize\?\S+/))[0];
-    await approve(url, ['kv:read', 'kv:write']);
+    const form = await consent(url);
+    await form.getByRole('checkbox', { name: 'channels:publish' }).uncheck();
+    await form.getByRole('button', { name: 'Approve' }).click();
     expect(await login.exit).toBe(0);
+    await expect.poll(() => page.content()).toContain('You can close this tab');
     expect(login.out.stdout).toContain(`Logged in to ${base}.`);
 
     expect((await stat(authFile())).mode & 0o777).toBe(0o600);
@@ -203,9 +217,12 @@ describe.runIf(HAS_OAUTH)('saasignal auth login against the real server', () => 
     expect(denied.stderr).toMatch(/lacks the scope "channels:publish"[\s\S]*Your login was granted: kv:read kv:write\.[\s\S]*403 INSUFFICIENT_SCOPE · request id req_\w+/);
 
     // Revoked where the Dashboard lists the user's CLI sessions.
-    const mine = (await oauth().listGrants()).grants.filter((g) => g.project_id === projectId);
-    expect(mine).toHaveLength(1);
-    await oauth().revokeGrant(mine[0].id);
+    await page.goto('/account/cli-sessions');
+    const rows = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Revoke' }) });
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    await rows.first().getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => rows.count()).toBe(0);
     const after = await saasignal(['kv', 'get', 'from-cli']);
     expect(after).toMatchObject({ code: 1, stdout: '' });
     expect(after.stderr).toBe(`Error: Your CLI login to ${base} is no longer valid (revoked, or expired): run \`saasignal auth login\` again.\n`);
@@ -215,8 +232,15 @@ describe.runIf(HAS_OAUTH)('saasignal auth login against the real server', () => 
     const login = started(['auth', 'login', '--device', '--scopes', 'kv:read']);
     const [, uri, code] = await login.waitFor(/open\n\n {2}(\S+)\n\nand enter the code\n\n {2}(\S+)\n/);
     expect(uri).toBe(`${base}/oauth/device`);
-    expect((await oauth().getDevice(code)).scopes).toEqual(['kv:read']);
-    await oauth().decideDevice({ user_code: code, decision: 'approve', org_id: account.orgId, project_id: projectId, scopes: ['kv:read'] });
+    // Typed into the Dashboard's device page, as on another machine.
+    await page.goto('/oauth/device');
+    await page.getByLabel('Code shown by the device').fill(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const form = page.getByRole('form', { name: 'Consent' });
+    await expect.poll(() => form.getByLabel('Project').inputValue()).toBe(projectId);
+    expect(await form.getByRole('checkbox').count()).toBe(1);
+    await form.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
     expect(await login.exit).toBe(0);
     expect(JSON.parse(await readFile(authFile(), 'utf8')).logins[base]).toMatchObject({ flow: 'device', scope: 'kv:read', project_id: projectId });
     expect(JSON.parse((await saasignal(['kv', 'get', 'from-cli', '--json'])).stdout).value).toEqual({ via: 'oauth' });
