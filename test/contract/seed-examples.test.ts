@@ -59,7 +59,9 @@ async function victims() {
   const email = uniqueEmail('seed-member');
   const invitation = await ok(call(base, 'POST', `/core/organizations/${real.orgId}/members/invite`, { ...asOwner(), body: { email, scopes: ['kv:read'] } }), 'invite');
   const member = await ok(call(base, 'POST', '/api/auth/sign-up/email', { body: { email, password: PASSWORD, name: 'Member' } }), 'member sign-up');
-  await ok(call(base, 'POST', `/core/invitations/${invitation.id}/accept`, { token: member.token }), 'accept');
+  // With the emailed link's secret, which proves the invited address (issue 13, item 6).
+  const secret = new URL(invitation.accept_url).searchParams.get('token');
+  await ok(call(base, 'POST', `/core/invitations/${invitation.id}/accept`, { token: member.token, body: { token: secret } }), 'accept');
   return { orgId: org.id as string, orgName, orgKey: orgToken.secret as string, projectId: project.id as string, tokenId: token.id as string, memberId: member.user.id as string };
 }
 
