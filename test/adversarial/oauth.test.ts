@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProject, expectError, signUp, type TestApp, type User } from '../server/support/platform.ts';
+import { bearer, createProject, expectError, inviteToken, signUp, type TestApp, type User } from '../server/support/platform.ts';
 import { approve, authorizationQuery, CLIENT_ID, exchangeCode, expectOAuthError, form, login, pkce, REDIRECT, refresh } from '../server/support/oauth.ts';
 import { openStream } from '../support/sse-client.ts';
 import { STORES } from './support/stores.ts';
@@ -132,7 +132,7 @@ describe.each(STORES)('on $name', (store) => {
     beforeAll(async () => {
       member = await signUp(t.app, 'oauth-member');
       const inv = await request(t.app).post(`/core/organizations/${owner.orgId}/members/invite`).set(bearer(owner.session)).send({ email: member.email, scopes: ['kv:read', 'kv:write'] });
-      await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(bearer(member.session)).expect(200);
+      await request(t.app).post(`/core/invitations/${inv.body.id}/accept`).set(bearer(member.session)).send({ token: inviteToken(inv.body) }).expect(200);
       member.orgId = owner.orgId;
     });
 
