@@ -121,9 +121,13 @@ describe('PostgreSQL unreachable from one instance', () => {
 
     await pgProxy.down();
     try {
-      // Each credential is checked against the database (a browser token against its parent).
+      // A credential this instance verified within the cache's minute is served without the
+      // database (its revocation is still checked through Redis, which is up: issue 16); any
+      // other needs the database and is a 503. Nothing else, and never a 500.
       for (const [what, credential] of [['api token', key.secret], ['browser token', browser.body.token], ['session', owner.session]]) {
-        expectUnavailable(await call(a.base, 'GET', '/infra/kv/kept', { token: credential }), what);
+        const res = await call(a.base, 'GET', '/infra/kv/kept', { token: credential });
+        if (res.status === 200) expect(res.body.value, what).toBe('kept');
+        else expectUnavailable(res, what);
       }
       expectUnavailable(await call(a.base, 'GET', '/api/auth/get-session', { token: owner.session }), 'get-session');
       expectUnavailable(await call(a.base, 'POST', '/api/auth/sign-in/email', { body: { email: owner.email, password: PASSWORD } }), 'sign-in');
