@@ -10,6 +10,7 @@ import { ApiError } from '../errors.ts';
 import { document } from '../spec.ts';
 import { findClient, type OAuthClientInfo, redirectUriProblem } from './clients.ts';
 import { CHALLENGE } from './secrets.ts';
+import type { operations } from '../../generated/types.ts';
 
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(document.components.schemas.Scope.enum as string[]);
 
@@ -26,15 +27,8 @@ export function parseScopeParam(value: string | undefined): { scopes: string[] }
   return { scopes };
 }
 
-export interface AuthorizationQuery {
-  response_type: string;
-  client_id: string;
-  redirect_uri: string;
-  scope: string;
-  state?: string;
-  code_challenge: string;
-  code_challenge_method: string;
-}
+/** The authorization request's query, as the document declares it (spec/oauth.ts). */
+export type AuthorizationQuery = operations['getOAuthAuthorization']['parameters']['query'];
 
 export interface CheckedAuthorization {
   client: OAuthClientInfo;
