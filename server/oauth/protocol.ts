@@ -86,13 +86,7 @@ async function authorizationCodeGrant(db: Db, settings: OAuthSettings, body: Tok
   if (row.client_id !== clientId) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
   if (row.redirect_uri !== redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the one of the authorization request.');
   if (!pkceMatches(verifier, row.code_challenge as string)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');
-  const grant: GrantInput = {
-    clientId,
-    userId: row.user_id as string,
-    orgId: row.org_id as string,
-    projectId: (row.project_id as string | null) ?? null,
-    scopes: JSON.parse(row.scopes as string),
-  };
+  const grant = grantOf(row, clientId);
   if (!(await stillMember(db, grant))) throw new OAuthError('invalid_grant', 'The user is no longer a member of the organization.');
   return newGrantWithTokens(db, settings, grant, { table: 'oauth_code', hash });
 }
@@ -153,13 +147,7 @@ async function deviceCodeGrant(db: Db, settings: OAuthSettings, body: TokenBody,
   if (row.status === 'denied') throw new OAuthError('access_denied', 'The user denied the request.');
   const consumed = await db.kysely.updateTable('oauth_device').set({ used_at: nowIso() }).where('hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
   if (Number(consumed.numUpdatedRows) !== 1) throw new OAuthError('invalid_grant', 'The device code was already used.');
-  const grant: GrantInput = {
-    clientId,
-    userId: row.user_id as string,
-    orgId: row.org_id as string,
-    projectId: (row.project_id as string | null) ?? null,
-    scopes: JSON.parse(row.scopes as string),
-  };
+  const grant = grantOf(row, clientId);
   if (!(await stillMember(db, grant))) throw new OAuthError('invalid_grant', 'The user is no longer a member of the organization.');
   return newGrantWithTokens(db, settings, grant);
 }
@@ -249,5 +237,16 @@ export function protocolHandlers(db: Db, settings: OAuthSettings): Handlers {
       // RFC 7009 §2.2: an unknown token is answered like a revoked one.
       res.status(200).end();
     },
+  };
+}
+
+/** What an approved code or device row grants: the same for both flows. */
+function grantOf(row: Record<string, unknown>, clientId: string): GrantInput {
+  return {
+    clientId,
+    userId: row.user_id as string,
+    orgId: row.org_id as string,
+    projectId: (row.project_id as string | null) ?? null,
+    scopes: JSON.parse(row.scopes as string),
   };
 }
