@@ -1519,7 +1519,7 @@ export interface components {
             region?: "wnam" | "enam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
         };
         /**
-         * @description `live` tokens (`sk_live_…`) act on real data and are metered; `test` tokens (`sk_test_…`) act on a separate sandbox of the project, are never charged, and are limited to 100 requests per hour.
+         * @description `live` tokens (`sk_live_…`) act on real data and are metered; `test` tokens (`sk_test_…`) act on a separate sandbox of the project, are never charged, and share their organization's test-mode budget of 100 requests per hour.
          * @example live
          * @enum {string}
          */
