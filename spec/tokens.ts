@@ -11,7 +11,7 @@ import { defineOperation, registry, z } from './registry.ts';
 const Mode = registry.register(
   'TokenMode',
   z.enum(['live', 'test']).openapi({
-    description: '`live` tokens (`sk_live_…`) act on real data and are metered; `test` tokens (`sk_test_…`) act on a separate sandbox of the project, are never charged, and are limited to 100 requests per hour.',
+    description: '`live` tokens (`sk_live_…`) act on real data and are metered; `test` tokens (`sk_test_…`) act on a separate sandbox of the project, are never charged, and share their organization\'s test-mode budget of 100 requests per hour.',
     example: 'live',
   }),
 );

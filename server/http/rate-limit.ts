@@ -1,8 +1,10 @@
 /**
- * Rate limits per credential (express-rate-limit, IETF draft-8 `RateLimit` headers, `Retry-After`
- * on 429): live tokens and sessions get a generous per-minute budget, test tokens 100 requests
- * per hour, and the public sign-up/sign-in routes a per-IP budget. Counters live in memory, or in
- * Redis when one is configured, so that several instances share them.
+ * Rate limits (express-rate-limit, IETF draft-8 `RateLimit` headers, `Retry-After` on 429): live
+ * tokens and sessions get a generous per-minute budget each; test mode gets 100 requests per hour
+ * per organization, shared by every test credential of it (test tokens are free to mint, so a
+ * budget per token bought nothing: issue 13, item 9); the public sign-up/sign-in routes get a
+ * per-IP budget. Counters live in memory, or in Redis when one is configured, so that several
+ * instances share them.
  *
  * @module server/http/rate-limit
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
@@ -17,7 +19,10 @@ import { ApiError } from '../errors.ts';
 export interface RateLimitOptions {
   /** Requests per minute for live tokens and sessions (default `SAASIGNAL_RATE_LIMIT` or 600). */
   livePerMinute?: number;
-  /** Requests per hour for test tokens (default 100, as documented). */
+  /**
+   * Test-mode requests per hour per organization, across all its test credentials (default
+   * `SAASIGNAL_TEST_RATE_LIMIT` or {@link TEST_PER_HOUR}, as documented).
+   */
   testPerHour?: number;
   /** Sign-up/sign-in requests per minute per IP (default `SAASIGNAL_AUTH_RATE_LIMIT` or 60). */
   authPerMinute?: number;
@@ -43,6 +48,9 @@ export interface RateLimiters {
    */
   invalidCredentials: RequestHandler;
 }
+
+/** The documented test-mode budget: requests per hour per organization (spec/guides/rate-limits.md). */
+export const TEST_PER_HOUR = 100;
 
 const envNumber = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
@@ -74,6 +82,16 @@ function credentialKey(req: Request, res: Response<unknown, Locals>): string {
   if (auth?.tokenId) return `tok:${auth.tokenId}`;
   if (auth?.userId) return `usr:${auth.userId}`;
   return `ip:${addressKey(req.ip ?? '')}`;
+}
+
+/**
+ * Test mode spends one budget per organization: every sk_test_ token of it, and every browser
+ * token made from one (whose `orgId` is its parent's). A test credential always names its
+ * organization; the per-credential key is only a backstop.
+ */
+function sandboxKey(req: Request, res: Response<unknown, Locals>): string {
+  const orgId = res.locals.auth?.orgId;
+  return orgId ? `org:${orgId}` : credentialKey(req, res);
 }
 
 /**
@@ -129,7 +147,7 @@ export function createRateLimiters(options: RateLimitOptions = {}): RateLimiters
         })
       : undefined;
 
-  const limiter = (name: string, limit: number, windowMs: number, keyGenerator: (req: Request, res: Response) => string) =>
+  const limiter = (name: string, limit: number, windowMs: number, keyGenerator: (req: Request, res: Response) => string, whose = 'this credential') =>
     rateLimit({
       windowMs,
       limit,
@@ -143,12 +161,14 @@ export function createRateLimiters(options: RateLimitOptions = {}): RateLimiters
       // Express-rate-limit has already set `Retry-After`; the error handler keeps it.
       handler: (_req: Request, res: Response, next: NextFunction) => {
         const retryAfter = res.getHeader('Retry-After');
-        next(new ApiError('RATE_LIMITED', `Too many requests for this credential: ${limit} per ${windowMs / 1000} s. Retry after ${retryAfter} s.`));
+        next(new ApiError('RATE_LIMITED', `Too many requests for ${whose}: ${limit} per ${windowMs / 1000} s. Retry after ${retryAfter} s.`));
       },
     });
 
   const live = limiter('live', options.livePerMinute ?? envNumber('SAASIGNAL_RATE_LIMIT', 600), 60_000, credentialKey as never);
-  const test = limiter('test', options.testPerHour ?? 100, 3_600_000, credentialKey as never);
+  const testLimit = options.testPerHour ?? envNumber('SAASIGNAL_TEST_RATE_LIMIT', TEST_PER_HOUR);
+  // `test-org`, not `test`: counters of the former per-token keys are not this budget.
+  const test = limiter('test-org', testLimit, 3_600_000, sandboxKey as never, "this organization's test mode (all its sk_test_ and browser tokens together)");
   const perIp = limiter('auth', options.authPerMinute ?? envNumber('SAASIGNAL_AUTH_RATE_LIMIT', 60), 60_000, (req) => addressKey(req.ip ?? ''));
 
   const invalidLimit = options.invalidPerMinute ?? envNumber('SAASIGNAL_INVALID_CREDENTIAL_LIMIT', 30);

@@ -25,7 +25,7 @@ function routeOf(req: Request): string | null {
 
 /**
  * Written on the response's `close` (after `finish`, or when the client went away first). One
- * call of the logger per request: pino-http built a child logger and its bindings for every
+ * call of the logger per request: pino-http (no longer a dependency) built a child logger and its bindings for every
  * request (~5% of a KV get's CPU, issue 16), for a line this small.
  */
 export function requestLog(logger: Logger): RequestHandler {

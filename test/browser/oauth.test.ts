@@ -188,8 +188,19 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('OAuth consent, device and CLI session
     await expectAccessible(page, 'cli-sessions');
     const narrowed = rows.filter({ hasText: 'kv:read', hasNotText: 'kv:write' });
     expect(await narrowed.count()).toBe(1);
+    // Revoke asks first, naming the session; Cancel keeps it.
     await narrowed.getByRole('button', { name: 'Revoke' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke this CLI session?' });
+    await expect.poll(() => confirm.textContent()).toMatch(/kv:read/);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await rows.count()).toBe(3);
+    expect((await kv(state.access!, 'GET', 'greeting')).status).toBe(200);
+
+    await narrowed.getByRole('button', { name: 'Revoke' }).click();
+    await confirm.getByRole('button', { name: 'Revoke session' }).click();
     await expect.poll(() => rows.count()).toBe(2);
+    expect(await confirm.count()).toBe(0);
 
     const refused = await kv(state.access!, 'GET', 'greeting');
     expect(refused.status).toBe(401);

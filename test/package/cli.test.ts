@@ -222,6 +222,7 @@ describe.runIf(HAS_OAUTH)('saasignal auth login against the real server, approve
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
     await rows.first().getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this CLI session?' }).getByRole('button', { name: 'Revoke session' }).click();
     await expect.poll(() => rows.count()).toBe(0);
     const after = await saasignal(['kv', 'get', 'from-cli']);
     expect(after).toMatchObject({ code: 1, stdout: '' });

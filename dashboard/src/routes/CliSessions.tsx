@@ -1,9 +1,12 @@
 /**
  * `/account/cli-sessions`: the user's authorized CLI sessions (OAuth grants), across organizations,
- * each with Revoke, which ends its access and refresh tokens on their next request.
+ * each with Revoke, which ends its access and refresh tokens on their next request. Revoke asks
+ * once more, naming the session, since the CLI it signs out may be someone's running script.
  */
 import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { $api } from '../api.ts';
+import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Empty, Loading } from '../components/States.tsx';
 
@@ -14,13 +17,18 @@ export function CliSessions() {
   const queryClient = useQueryClient();
   const list = $api.useQuery(...LIST);
   const orgs = $api.useQuery('get', '/core/organizations', { params: { query: { limit: 100 } } });
-  const revoke = $api.useMutation('delete', '/core/oauth/grants/{grant_id}', { onSuccess: () => queryClient.invalidateQueries({ queryKey: LIST }) });
+  const [confirming, setConfirming] = useState<{ id: string; label: string } | null>(null);
+  const revoke = $api.useMutation('delete', '/core/oauth/grants/{grant_id}', {
+    onSuccess: () => {
+      setConfirming(null);
+      return queryClient.invalidateQueries({ queryKey: LIST });
+    },
+  });
   const orgName = (id: string) => orgs.data?.organizations.find((o) => o.id === id)?.name ?? id;
   return (
     <>
       <h1>CLI sessions</h1>
       <p className="muted">Each <code>saasignal auth login</code> you approved. Revoking one signs that CLI out on its next command.</p>
-      <ErrorMessage error={revoke.error} />
       {list.isPending ? (
         <Loading what="CLI sessions" />
       ) : list.error ? (
@@ -41,7 +49,14 @@ export function CliSessions() {
                   <td>{when(g.created_at)}</td>
                   <td>{when(g.last_used_at)}</td>
                   <td>
-                    <button type="button" className="destructive" disabled={revoke.isPending} onClick={() => revoke.mutate({ params: { path: { grant_id: g.id } } })}>
+                    <button
+                      type="button"
+                      className="destructive"
+                      onClick={() => {
+                        revoke.reset();
+                        setConfirming({ id: g.id, label: `${g.client.name} · ${orgName(g.org_id)} · ${g.scopes.join(', ')}` });
+                      }}
+                    >
                       Revoke
                     </button>
                   </td>
@@ -50,6 +65,21 @@ export function CliSessions() {
             </tbody>
           </table>
         </div>
+      )}
+      {confirming && (
+        <Dialog title="Revoke this CLI session?" onClose={() => setConfirming(null)}>
+          <p>{confirming.label}</p>
+          <p>The CLI that holds it is signed out on its next command and must run <code>saasignal auth login</code> again.</p>
+          <ErrorMessage error={revoke.error} />
+          <div className="actions">
+            <button type="button" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+            <button type="button" className="destructive" disabled={revoke.isPending} onClick={() => revoke.mutate({ params: { path: { grant_id: confirming.id } } })}>
+              Revoke session
+            </button>
+          </div>
+        </Dialog>
       )}
     </>
   );
