@@ -49,7 +49,7 @@ interface Usage {
 }
 
 interface OrgState {
-  /** The account that owns the organization (and its allowance), once known. */
+  /** The account that owns the organization (and its allowance), once known: kept, as owners never change (there is no transfer of ownership). */
   owner?: string;
   /** What this instance's `balance_hold` row says. */
   held: number;

@@ -4,7 +4,8 @@
  * balance never goes below zero; once both have flushed, it has dropped by exactly what was charged
  * and the usage records say the same; no instance refuses while the balance it could reserve pays.
  * Then the same for two organizations of one owner, which share its account's allowance and have
- * top-ups of their own.
+ * top-ups of their own; and what an organization spent of the allowance is written even when the
+ * organization is deleted before its instance flushed.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -87,8 +88,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
     const [dbA, dbB] = await twoInstances(store);
     const owner = `usr_shared${store}`;
     const now = new Date().toISOString();
-    const ALLOWANCE = 4_000;
-    const TOPUP = { first: 1_500, second: 0 };
+    const ALLOWANCE = 2_000;
+    const TOPUP = { first: 600, second: 0 };
     const orgs = { first: `org_first${store}`, second: `org_second${store}` };
     for (const [name, id] of Object.entries(orgs)) {
       await dbA.kysely
@@ -139,4 +140,22 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
     }
     expect(await dbA.kysely.selectFrom('balance_hold').selectAll().execute()).toEqual([]);
   }, 60_000);
+
+  it('what an organization spent of the allowance stays spent when it is deleted before the flush', async () => {
+    const [db] = await twoInstances(store);
+    const owner = `usr_gone${store}`;
+    const at = new Date().toISOString();
+    const org = `org_gone${store}`;
+    await db.kysely
+      .insertInto('organization')
+      .values({ id: org, name: org, owner_id: owner, slug: `${org}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
+      .execute();
+    // No timed flush: the charges are pending when the organization goes.
+    const ledger = new Ledger(db, { allowance: () => 1_000, flushMs: 3_600_000 });
+    for (let i = 0; i < 50; i++) expect(await ledger.charge(org, 'setValue', 2)).toBe(true);
+    await db.kysely.deleteFrom('organization').where('id', '=', org).execute();
+    await ledger.close();
+    const account = await db.kysely.selectFrom('account_allowance').select('included_remaining').where('user_id', '=', owner).executeTakeFirstOrThrow();
+    expect(Number(account.included_remaining)).toBe(1_000 - 100);
+  });
 });
