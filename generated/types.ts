@@ -151,7 +151,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Permanently delete an organization with its projects, tokens, members and data. The body is required: `confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 `INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).
+         * @description Permanently delete an organization with its projects, tokens, members and data. The body is required: `confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 `INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403). Its unspent top-ups go with it; the included allowance is the owner's account's, and what the organization spent of it is not given back.
          *
          *     **Required scope:** `*`.
          */
@@ -528,7 +528,7 @@ export interface paths {
         };
         /**
          * Get the token balance
-         * @description The remaining token balance of an organization. 1 token = 1,000,000 microtokens (μt).
+         * @description The remaining token balance of an organization: what is left of the included monthly allowance, which is shared by all organizations of the organization's owner (one allowance per owning account; a new or recreated organization gets none of its own), and the top-ups of this organization. 1 token = 1,000,000 microtokens (μt).
          *
          *     **Required scope:** `billing:read`.
          */
@@ -1744,12 +1744,12 @@ export interface components {
         TokenBalance: {
             org_id: components["schemas"]["OrgId"];
             /**
-             * @description What is left of this month's included allowance, in tokens.
+             * @description What is left of this month's included allowance, in tokens. The allowance belongs to the account that owns the organization and is shared by every organization that account owns: what one of them spends, the others no longer have.
              * @example 3.42
              */
             included_remaining: number;
             /**
-             * @description Top-ups not yet spent, in tokens. Spent after the included allowance.
+             * @description This organization's top-ups not yet spent, in tokens. Spent after the included allowance.
              * @example 1.4
              */
             topup_balance: number;

@@ -15,7 +15,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
@@ -48,7 +47,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { healthHandlers, type Readiness, readiness, sharedReadiness } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
-import { speedUpValidator } from './http/validator-speedups.ts';
+import { openApiValidation, validatedPathParams } from './http/openapi-validation.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import { admitStreams } from './streams/guard.ts';
@@ -210,9 +209,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       limitJsonDepth,
       wellFormedBody,
     );
-    speedUpValidator();
     app.use(
-      OpenApiValidator.middleware({
+      await openApiValidation(app, {
         // A copy: the validator annotates the document it is given.
         apiSpec: structuredClone(document),
         validateRequests: true,
@@ -245,6 +243,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
               admitStreams(op, streams),
               meter(op, ledger),
             ];
+      // The path parameters as the validator decoded them (what its `app.param` callbacks did).
+      const params = [...op.expressPath.matchAll(/:(\w+)/g)].map((m) => m[1]);
+      if (params.length > 0) chain.unshift(validatedPathParams(params));
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
       app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
     }

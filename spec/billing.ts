@@ -1,5 +1,6 @@
 /**
- * Billing: the metered token balance of an organization.
+ * Billing: the metered token balance of an organization: the included allowance of its owner's
+ * account (shared by every organization that account owns) and the organization's top-ups.
  *
  * @module spec/billing
  */
@@ -15,8 +16,12 @@ export const TokenBalance = registry.register(
   z
     .object({
       org_id: OrgId,
-      included_remaining: Tokens("What is left of this month's included allowance, in tokens.", 3.42),
-      topup_balance: Tokens('Top-ups not yet spent, in tokens. Spent after the included allowance.', 1.4),
+      included_remaining: Tokens(
+        "What is left of this month's included allowance, in tokens. The allowance belongs to the account that owns the " +
+          'organization and is shared by every organization that account owns: what one of them spends, the others no longer have.',
+        3.42,
+      ),
+      topup_balance: Tokens("This organization's top-ups not yet spent, in tokens. Spent after the included allowance.", 1.4),
       total: Tokens('`included_remaining + topup_balance`.', 4.82),
     })
     .openapi({ example: { org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB', included_remaining: 3.42, topup_balance: 1.4, total: 4.82 } }),
@@ -28,7 +33,10 @@ defineOperation({
   operationId: 'getTokenBalance',
   tags: ['Billing'],
   summary: 'Get the token balance',
-  description: 'The remaining token balance of an organization. 1 token = 1,000,000 microtokens (μt).',
+  description:
+    'The remaining token balance of an organization: what is left of the included monthly allowance, which is shared by all ' +
+    "organizations of the organization's owner (one allowance per owning account; a new or recreated organization gets none " +
+    'of its own), and the top-ups of this organization. 1 token = 1,000,000 microtokens (μt).',
   credentials: ['session', 'apiKey'],
   scope: 'billing:read',
   request: { query: z.object({ org_id: OrgIdRef }) },

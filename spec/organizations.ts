@@ -144,7 +144,9 @@ defineOperation({
     'Permanently delete an organization with its projects, tokens, members and data. The body is required: ' +
     "`confirm_name` must equal the organization's name (another name is a 400 `CONFIRMATION_MISMATCH`, no body a 400 " +
     "`INVALID_REQUEST`), so a deletion is always deliberate. The SDK takes it as a second argument that the compiler " +
-    "requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403).",
+    "requires: `ss.core.orgs.delete(orgId, { confirm_name: 'Acme Corp' })`. A test-mode token cannot (403). " +
+    "Its unspent top-ups go with it; the included allowance is the owner's account's, and what the organization spent of " +
+    'it is not given back.',
   credentials: ['session', 'apiKey'],
   scope: '*',
   request: { params: orgPath, body: jsonBody(DeleteOrganizationRequest) },

@@ -10,6 +10,10 @@
  *   tsx scripts/bench/instructions.ts --target=express         # the bare Express baseline
  *   tsx scripts/bench/instructions.ts --checkout=/tmp/old      # another checkout's server (before/after)
  *   tsx scripts/bench/instructions.ts --checkout=/tmp/old --start=tsx   # one from before scripts/start.mjs
+ *   tsx scripts/bench/instructions.ts --annotate=30            # and the 30 costliest functions, by binary
+ *
+ * What callgrind names: V8's runtime, builtins, GC and interpreter (in the node binary), libuv,
+ * OpenSSL, SQLite and libc; code the JIT compiled has no symbols and shows as `???`.
  *
  * Needs valgrind (`apt-get install valgrind`). Slow: about a minute to start the server, then
  * roughly 10 ms per request.
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '1' },
     // `tsx`: the API as `node --import tsx server/main.ts` (checkouts older than scripts/start.mjs).
     start: { type: 'string', default: 'npm' },
+    annotate: { type: 'string', default: '0' },
   },
 });
 const requests = Number(values.requests);
@@ -89,6 +94,11 @@ async function main(): Promise<void> {
   const dump = readdirSync(out).find((f) => f.endsWith('.1'));
   const total = Number(/^summary: (\d+)/m.exec(readFileSync(join(out, dump ?? 'missing'), 'utf8'))?.[1]);
   await child.stop();
+  if (Number(values.annotate) > 0) {
+    const annotated = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', join(out, dump!)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const lines = annotated.split('\n').filter((l) => /^\s*[\d,]+ \(/.test(l));
+    console.log(lines.slice(0, Number(values.annotate) + 1).join('\n'));
+  }
   console.log(`${values.target === 'api' ? values.scenario : `bare ${values.target}`} (${values.checkout}): ${Math.round(total / requests).toLocaleString('en-US')} instructions per request (${requests} requests)`);
 }
 

@@ -28,7 +28,82 @@ function loadTable(results: LoadResult[], http: number, express: number): string
   );
 }
 
-export function renderReport(r: Results, notes: string): string {
+/** The server section (baselines, stores, open loop, two instances) under headings of `level`. */
+function renderServer(r: Results, level: '##' | '###'): string[] {
+  const out: string[] = [];
+  const server = r.server!;
+  const { baselines, stores, skipped } = server;
+  const http = baselineRps(baselines, 'bare node:http');
+  const express = baselineRps(baselines, 'bare Express 5');
+  out.push(`${level} Server`, '');
+  out.push(
+    `Load: autocannon in the benchmark process, keep-alive, ${r.options.connections} connections, ${r.options.seconds} s per scenario after ` +
+      `${r.options.warmupSeconds} s of warm-up; the servers are child processes on loopback. Each API request carries a live project ` +
+      'token (a session token for the organization listing) and goes through the whole pipeline: request id, validation against the ' +
+      'document, authentication, rate limit (raised so that nothing is refused), authorization, metering (every request is charged, ' +
+      'from the instance\'s hold on the balance, written every second: server/billing/ledger.ts), the handler. Server CPU per request is the server process\'s utime + stime (`/proc/<pid>/stat`) over the run, ' +
+      'divided by the requests answered; peak RSS is its `VmHWM`.',
+    '',
+  );
+  out.push(`${level}# Baselines`, '');
+  out.push(
+    'A bare `node:http` server and a bare Express 5 app with a trivial handler, answering the same small JSON a KV get returns; ' +
+      'each runs before and after the API scenarios, and the ratios use their mean.',
+    '',
+  );
+  out.push(
+    table(
+      ['baseline', 'run', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'peak RSS'],
+      baselines.map((b, i) => [b.name, i < baselines.length / 2 ? 'before' : 'after', int(b.result.rps), b.result.p50, b.result.p99, int(b.result.cpuUsPerRequest), mb(b.result.peakRss)]),
+    ),
+    '',
+  );
+  for (const store of stores) {
+    out.push(`${level}# ${store.store}`, '');
+    out.push(loadTable(store.scenarios, http, express), '');
+    const publish = store.scenarios.find((s) => s.name === 'publish');
+    out.push(
+      `Peak RSS of the server: ${mb(store.peakRss)} after ${int(store.totalRequests)} requests (RSS at the end: ${mb(store.rss)}). ` +
+        `Started in ${int(store.startMs)} ms. ` +
+        (store.heap ? `V8 heap (from \`--trace-gc\`): at most ${mb(store.heap.peakUsed)} used before a collection, ${mb(store.heap.peakCommitted)} committed; the rest of the RSS is code, native memory (SQLite's page cache, sockets, buffers) and V8's own. ` : '') +
+        (publish
+          ? `During the publish scenario the subscriber received ${int(store.subscriberEvents)} events; ${int(publish.sent)} publishes were answered ` +
+            '(a publish in flight when a run stops is delivered but not counted as answered).'
+          : ''),
+      '',
+    );
+    const open = Object.entries(store.openLoop ?? {});
+    if (open.length > 0) {
+      out.push(
+        'Open loop: requests at a fixed rate of half the throughput measured above (autocannon `overallRate`, 100 connections), so ' +
+          'that a slow answer does not slow the senders: the latency a client sees below capacity.',
+        '',
+        table(['scenario', 'rate req/s', 'answered req/s', 'p50 ms', 'p99 ms', 'non-2xx / errors'], open.map(([name, o]) => [name, int(o.rate), int(o.rps), o.p50, o.p99, `${o.non2xx} / ${o.errors}`])),
+        '',
+      );
+    }
+  }
+  if (server.twoInstances) {
+    const t = server.twoInstances;
+    out.push(
+      `${level}# One organization, two instances (PostgreSQL + Redis)`,
+      '',
+      `Two API processes on the same database and Redis, each loaded with ${r.options.connections / 2} connections of KV gets by one ` +
+        `organization's token at once: ${int(t.rps)} metered requests/s in all (${t.perInstance.map(int).join(' + ')}), ${t.non2xx} non-2xx / ${t.errors} errors. ` +
+        `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.`,
+      '',
+    );
+  }
+  for (const reason of skipped) out.push(`- ${reason}`);
+  if (skipped.length) out.push('');
+  return out;
+}
+
+/**
+ * The report: `r` in full, then for each run in `otherNodes` (the same benchmark on another Node
+ * major) its targets and server tables, so that the versions can be compared side by side.
+ */
+export function renderReport(r: Results, notes: string, otherNodes: Results[] = []): string {
   const m = r.machine;
   const out: string[] = [];
   out.push('# Benchmarks', '');
@@ -58,72 +133,7 @@ export function renderReport(r: Results, notes: string): string {
   out.push('## Targets', '');
   out.push(table(['target', 'measured', ''], checkTargets(r).map((c) => [c.target, c.measured, mark(c.met)])), '');
 
-  if (r.server) {
-    const { baselines, stores, skipped } = r.server;
-    const http = baselineRps(baselines, 'bare node:http');
-    const express = baselineRps(baselines, 'bare Express 5');
-    out.push('## Server', '');
-    out.push(
-      `Load: autocannon in the benchmark process, keep-alive, ${r.options.connections} connections, ${r.options.seconds} s per scenario after ` +
-        `${r.options.warmupSeconds} s of warm-up; the servers are child processes on loopback. Each API request carries a live project ` +
-        'token (a session token for the organization listing) and goes through the whole pipeline: request id, validation against the ' +
-        'document, authentication, rate limit (raised so that nothing is refused), authorization, metering (every request is charged, ' +
-        'from the instance\'s hold on the balance, written every second: server/billing/ledger.ts), the handler. Server CPU per request is the server process\'s utime + stime (`/proc/<pid>/stat`) over the run, ' +
-        'divided by the requests answered; peak RSS is its `VmHWM`.',
-      '',
-    );
-    out.push('### Baselines', '');
-    out.push(
-      'A bare `node:http` server and a bare Express 5 app with a trivial handler, answering the same small JSON a KV get returns; ' +
-        'each runs before and after the API scenarios, and the ratios use their mean.',
-      '',
-    );
-    out.push(
-      table(
-        ['baseline', 'run', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'peak RSS'],
-        baselines.map((b, i) => [b.name, i < baselines.length / 2 ? 'before' : 'after', int(b.result.rps), b.result.p50, b.result.p99, int(b.result.cpuUsPerRequest), mb(b.result.peakRss)]),
-      ),
-      '',
-    );
-    for (const store of stores) {
-      out.push(`### ${store.store}`, '');
-      out.push(loadTable(store.scenarios, http, express), '');
-      const publish = store.scenarios.find((s) => s.name === 'publish');
-      out.push(
-        `Peak RSS of the server: ${mb(store.peakRss)} after ${int(store.totalRequests)} requests (RSS at the end: ${mb(store.rss)}). ` +
-          `Started in ${int(store.startMs)} ms. ` +
-          (store.heap ? `V8 heap (from \`--trace-gc\`): at most ${mb(store.heap.peakUsed)} used before a collection, ${mb(store.heap.peakCommitted)} committed; the rest of the RSS is code, native memory (SQLite's page cache, sockets, buffers) and V8's own. ` : '') +
-          (publish
-            ? `During the publish scenario the subscriber received ${int(store.subscriberEvents)} events; ${int(publish.sent)} publishes were answered ` +
-              '(a publish in flight when a run stops is delivered but not counted as answered).'
-            : ''),
-        '',
-      );
-      const open = Object.entries(store.openLoop ?? {});
-      if (open.length > 0) {
-        out.push(
-          'Open loop: requests at a fixed rate of half the throughput measured above (autocannon `overallRate`, 100 connections), so ' +
-            'that a slow answer does not slow the senders: the latency a client sees below capacity.',
-          '',
-          table(['scenario', 'rate req/s', 'answered req/s', 'p50 ms', 'p99 ms', 'non-2xx / errors'], open.map(([name, o]) => [name, int(o.rate), int(o.rps), o.p50, o.p99, `${o.non2xx} / ${o.errors}`])),
-          '',
-        );
-      }
-    }
-    if (r.server.twoInstances) {
-      const t = r.server.twoInstances;
-      out.push(
-        '### One organization, two instances (PostgreSQL + Redis)',
-        '',
-        `Two API processes on the same database and Redis, each loaded with ${r.options.connections / 2} connections of KV gets by one ` +
-          `organization's token at once: ${int(t.rps)} metered requests/s in all (${t.perInstance.map(int).join(' + ')}), ${t.non2xx} non-2xx / ${t.errors} errors. ` +
-          `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.`,
-        '',
-      );
-    }
-    for (const reason of skipped) out.push(`- ${reason}`);
-    if (skipped.length) out.push('');
-  }
+  if (r.server) out.push(...renderServer(r, '##'));
 
   if (r.scale) {
     const { small, large } = r.scale;
@@ -166,6 +176,19 @@ export function renderReport(r: Results, notes: string): string {
   }
 
   if (r.dashboard) out.push(...renderDashboard(r.dashboard));
+  for (const other of otherNodes) {
+    out.push(`## Node ${other.machine.node.split('.')[0].slice(1)}`, '');
+    out.push(
+      `The same benchmark on Node ${other.machine.node}, run on ${other.startedAt.slice(0, 16).replace('T', ' ')} UTC in ${Math.round(other.seconds)} s ` +
+        `(commit ${other.machine.commit}${other.machine.uncommittedFiles ? ` +${other.machine.uncommittedFiles} uncommitted files` : ''}; load average ${other.machine.loadAtStart.toFixed(2)} at start, ` +
+        `${other.loadAtEnd.toFixed(2)} at end), with its own baselines: its ratios compare within that run. Numbers: \`bench-results.node${other.machine.node.split('.')[0].slice(1)}.json\`` +
+        ` (or \`bench-results.json\` for Node 20).`,
+      '',
+    );
+    out.push('### Targets', '');
+    out.push(table(['target', 'measured', ''], checkTargets(other).map((c) => [c.target, c.measured, mark(c.met)])), '');
+    if (other.server) out.push(...renderServer(other, '###'));
+  }
   out.push('## Profiling notes', '', NOTES_MARKER, notes.trim() ? `\n${notes.trim()}\n` : '');
   return `${out.join('\n').trimEnd()}\n`;
 }

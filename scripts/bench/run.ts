@@ -7,6 +7,11 @@
  *   npm run bench                         # the full run (~5 minutes)
  *   npm run bench -- --quick              # shorter loads, 100,000 keys at scale (~2 minutes)
  *   npm run bench -- --only=server,scale  # some sections (toolchain, server, scale, dashboard)
+ *   npx -y -p node@24 npm run bench       # the same on Node 24 (every child runs on it too)
+ *
+ * Node 20 is the reference the targets are judged on: its results are `bench-results.json` and the
+ * body of BENCHMARKS.md. A run on another major writes `bench-results.node<major>.json`, and
+ * BENCHMARKS.md shows it in a section of its own next to the reference (whichever ran last).
  *
  * PostgreSQL + Redis are measured too when DATABASE_URL (postgres://…) and REDIS_URL are set.
  *
@@ -29,7 +34,13 @@ import { runTwoInstances, type TwoInstancesRun } from './two-instances.ts';
 
 const SECTIONS = ['toolchain', 'server', 'scale', 'dashboard'] as const;
 const REPORT = 'BENCHMARKS.md';
-const RESULTS = 'bench-results.json';
+/** The Node major the report is built around (the issue's targets are judged on it). */
+const REFERENCE_NODE = 20;
+const resultsFile = (major: number) => (major === REFERENCE_NODE ? 'bench-results.json' : `bench-results.node${major}.json`);
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const RESULTS = resultsFile(NODE_MAJOR);
+/** Other Node majors whose last results the report shows next to this run's. */
+const OTHER_NODES = [20, 24].filter((major) => major !== NODE_MAJOR);
 /** No run may outlive this, whatever hangs. */
 const WATCHDOG_MINUTES = 20;
 
@@ -135,8 +146,11 @@ async function main(): Promise<number> {
   results.loadAtEnd = loadavg()[0];
 
   const notes = existsSync(REPORT) ? existingNotes(readFileSync(REPORT, 'utf8')) : '';
-  writeFileSync(REPORT, renderReport(results, notes));
   writeFileSync(RESULTS, `${JSON.stringify({ ...results, targets: checkTargets(results) }, null, 2)}\n`);
+  // The reference run leads the report; the other Node versions' last runs follow it.
+  const others = OTHER_NODES.filter((major) => existsSync(resultsFile(major))).map((major) => JSON.parse(readFileSync(resultsFile(major), 'utf8')) as Results);
+  const [lead, ...rest] = NODE_MAJOR === REFERENCE_NODE || !others.some((o) => o.machine.node.startsWith(`v${REFERENCE_NODE}.`)) ? [results, ...others] : [...others, results];
+  writeFileSync(REPORT, renderReport(lead, notes, rest));
   log(`\nwrote ${REPORT} and ${RESULTS} in ${Math.round(results.seconds)} s`);
   for (const c of checkTargets(results)) log(`  ${c.met === null ? 'not reached' : c.met ? 'met   ' : 'MISSED'}  ${c.target}: ${c.measured}`);
 

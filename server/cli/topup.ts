@@ -1,6 +1,8 @@
 /**
  * `npm run topup -- <org_id> <tokens>`: the operator adds top-up tokens to an organization's
- * balance (there are no payments). Tokens may be fractional (`0.5` = 500,000 μt).
+ * balance (there are no payments). Tokens may be fractional (`0.5` = 500,000 μt). Top-ups are the
+ * organization's own; the `included_remaining` it prints is the owner's account allowance, shared
+ * by all the owner's organizations (server/billing/balance.ts).
  *
  * @module server/cli/topup
  */

@@ -1,6 +1,8 @@
 /**
  * Organizations: create (the caller becomes the owner with `*`), list, get, update, and delete
- * with everything in them (projects and their data, tokens, members, invitations).
+ * with everything in them (projects and their data, tokens, members, invitations, top-ups). The
+ * monthly included allowance is not theirs but their owner's account's (server/billing/balance.ts):
+ * creating one does not add to it, deleting one gives nothing back.
  *
  * @module server/platform/organizations
  */
@@ -11,7 +13,7 @@ import { ApiError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { finishPage, pageOf } from '../http/pagination.ts';
 import { input, reply } from '../http/respond.ts';
-import { currentPeriod } from '../billing/balance.ts';
+import { currentPeriod, openAccount } from '../billing/balance.ts';
 import type { PlatformDeps } from './deps.ts';
 import { isUniqueViolation, nowIso, ORGANIZATION_COLUMNS, type OrganizationRow, organizationOut } from './rows.ts';
 
@@ -47,9 +49,13 @@ export async function createOrganization(
     const row: OrganizationRow = { id: newId('org'), name: input.name, slug, owner_id: input.ownerId, created_at: now, updated_at: now };
     try {
       await deps.db.kysely.transaction().execute(async (trx) => {
+        // The allowance is the owner's, one per account (server/billing/balance.ts): a new
+        // organization opens the account's row if it has none, and never refills it. The
+        // organization's own allowance columns are no longer read.
+        await openAccount(trx, input.ownerId, deps.allowance());
         await trx
           .insertInto('organization')
-          .values({ ...row, included_remaining: deps.allowance(), included_period: currentPeriod(), topup_balance: 0 })
+          .values({ ...row, included_remaining: 0, included_period: currentPeriod(), topup_balance: 0 })
           .execute();
         await trx
           .insertInto('member')

@@ -122,8 +122,12 @@ describe('API commands', () => {
     process.env.SAASIGNAL_API_KEY = 'sk_live_wrong';
     expect((await cli(['kv', 'scan'])).stderr).toMatch(/401/);
     expect((await cli(['kv', 'scan', '--api-key', key])).code).toBe(0);
+    const refused = await cli(['auth', 'status', '--json']);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toMatch(new RegExp(`^Error: The key from SAASIGNAL_API_KEY is not valid at ${base} \\(revoked, expired, or mistyped\\)\\.\\n401 \\w+ · request id req_\\w+\\n$`));
+    process.env.SAASIGNAL_API_KEY = key;
     const status = await cli(['auth', 'status', '--json']);
-    expect(JSON.parse(status.stdout)).toEqual({ base_url: base, credential: 'SAASIGNAL_API_KEY', stored_login: 'no' });
+    expect(JSON.parse(status.stdout)).toEqual({ base_url: base, credential: 'SAASIGNAL_API_KEY', valid: true, stored_login: 'no' });
   });
 
   it('org commands take --org-id; balance prints its fields', async () => {

@@ -99,6 +99,14 @@ beforeAll(async () => {
     } else if (url.pathname === '/oauth/revoke') {
       fake.revoked.push((await body(req)).get('token') ?? '');
       res.writeHead(200).end();
+    } else if (url.pathname === '/core/organizations') {
+      // What `auth status` asks: a login scoped to kv lacks orgs:read, which still proves it valid.
+      const auth = req.headers.authorization ?? '';
+      fake.apiCalls.push(auth);
+      const known = auth === `Bearer ${fake.access}` || auth === 'Bearer from-env';
+      res.writeHead(known ? 403 : 401, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({ error: known ? { code: 'INSUFFICIENT_SCOPE', message: 'Lacks orgs:read.', request_id: 'req_fake' } : { code: 'UNAUTHORIZED', message: 'Invalid token.', request_id: 'req_fake' } }),
+      );
     } else if (url.pathname.startsWith('/infra/kv/')) {
       fake.apiCalls.push(req.headers.authorization ?? '');
       if (req.headers.authorization !== `Bearer ${fake.access}`) {
@@ -165,8 +173,24 @@ describe('auth login through the browser', () => {
     expect(fake.apiCalls.slice(-2)).toEqual(['Bearer oat_access_2', 'Bearer oat_access_3']);
 
     const status = JSON.parse((await cli(['auth', 'status', '--json'])).stdout);
-    expect(status).toMatchObject({ base_url: base, credential: 'login', org_id: 'org_fake', project_id: 'proj_fake', scopes: 'kv:read kv:write', flow: 'browser' });
+    expect(status).toMatchObject({ base_url: base, credential: 'login', org_id: 'org_fake', project_id: 'proj_fake', scopes: 'kv:read kv:write', flow: 'browser', valid: true });
     expect(JSON.stringify(status)).not.toMatch(/oat_|ort_/);
+    expect(fake.apiCalls.at(-1)).toBe('Bearer oat_access_3');
+  });
+
+  it('auth status asks the server: a login it refuses is refreshed once, and one it ended is exit 1', async () => {
+    await browserLogin();
+    fake.access = 'revoked-here';
+    const refreshed = await cli(['auth', 'status', '--json']);
+    expect(refreshed.code).toBe(0);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ credential: 'login', valid: true });
+    expect(fake.apiCalls.slice(-2)).toEqual(['Bearer oat_access_1', 'Bearer oat_access_2']);
+
+    fake.access = 'gone';
+    fake.refresh = 'gone';
+    const ended = await cli(['auth', 'status']);
+    expect(ended).toMatchObject({ code: 1, stdout: '' });
+    expect(ended.stderr).toBe(`Error: Your CLI login to ${base} is no longer valid (revoked, or expired): run \`saasignal auth login\` again.\n`);
   });
 
   it('a session the server ended: the next command fails with exit 1 and says to log in again', async () => {

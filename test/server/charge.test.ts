@@ -1,6 +1,7 @@
 /**
- * `charge` (server/billing/balance.ts) with the monthly refill folded into the same UPDATE: each
- * row gives the organization's balance and period before, the price, and what must follow.
+ * `charge` (server/billing/balance.ts), the monthly refill included: each row gives the balance
+ * before (the allowance of the owner's account and its period, the organization's top-ups), the
+ * price, and what must follow. Each organization here has an owner of its own.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { charge, currentPeriod, readBalance } from '../../server/billing/balance.ts';
@@ -16,11 +17,13 @@ afterAll(() => db.close());
 let n = 0;
 async function organization(included: number, topup: number, period: string): Promise<string> {
   const id = `org_charge_${n++}`;
+  const owner = `usr_${id}`;
   const now = new Date().toISOString();
   await db.kysely
     .insertInto('organization')
-    .values({ id, name: id, slug: id, owner_id: 'usr_x', created_at: now, updated_at: now, included_remaining: included, included_period: period, topup_balance: topup })
+    .values({ id, name: id, slug: id, owner_id: owner, created_at: now, updated_at: now, included_remaining: 0, included_period: period, topup_balance: topup })
     .execute();
+  await db.kysely.insertInto('account_allowance').values({ user_id: owner, included_remaining: included, included_period: period }).execute();
   return id;
 }
 
@@ -41,8 +44,9 @@ it.each([
   const org = await organization(included, topup, period);
   expect(await charge(db, org, price, ALLOWANCE)).toBe(charged);
   expect(await readBalance(db, org, ALLOWANCE)).toEqual({ includedRemaining: includedAfter, topupBalance: topupAfter });
-  const row = await db.kysely.selectFrom('organization').select('included_period').where('id', '=', org).executeTakeFirstOrThrow();
-  expect(row.included_period).toBe(now);
+  // A charge moves the account to this month; a refused one writes nothing (a read computes the refill).
+  const row = await db.kysely.selectFrom('account_allowance').select('included_period').where('user_id', '=', `usr_${org}`).executeTakeFirstOrThrow();
+  expect(row.included_period).toBe(charged ? now : period);
 });
 
 it('concurrent charges in a new month refill once', async () => {

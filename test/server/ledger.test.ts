@@ -3,6 +3,9 @@
  * organization at once, on SQLite and on PostgreSQL. Each charge is its price or nothing; the
  * balance never goes below zero; once both have flushed, it has dropped by exactly what was charged
  * and the usage records say the same; no instance refuses while the balance it could reserve pays.
+ * Then the same for two organizations of one owner, which share its account's allowance and have
+ * top-ups of their own; and what an organization spent of the allowance is written even when the
+ * organization is deleted before its instance flushed.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -13,7 +16,6 @@ import { readUsage } from '../../server/billing/usage.ts';
 import { type Db, openDb } from '../../server/db/index.ts';
 
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `ledger_${randomBytes(4).toString('hex')}`;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -26,6 +28,7 @@ async function twoInstances(store: 'sqlite' | 'postgres'): Promise<[Db, Db]> {
     cleanups.push(() => db.close());
     return [db, db];
   }
+  const schema = `ledger_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
@@ -66,8 +69,9 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
       const probe = async (ledger: Ledger) => ((await ledger.charge(orgId, 'getKv', 1)) ? ((charged += 1), true) : false);
       if (refused > 0 && !(await probe(a)) && !(await probe(b))) break;
       // Never below zero, at any moment: what is written plus what is held covers what was charged.
-      const balance = (await dbA.kysely.selectFrom('organization').select(['included_remaining', 'topup_balance']).where('id', '=', orgId).executeTakeFirstOrThrow()) as Record<string, number>;
-      expect(Number(balance.included_remaining)).toBeGreaterThanOrEqual(0);
+      const account = await dbA.kysely.selectFrom('account_allowance').select('included_remaining').where('user_id', '=', 'usr_ledger').executeTakeFirst();
+      expect(Number(account?.included_remaining ?? ALLOWANCE)).toBeGreaterThanOrEqual(0);
+      const balance = await dbA.kysely.selectFrom('organization').select('topup_balance').where('id', '=', orgId).executeTakeFirstOrThrow();
       expect(Number(balance.topup_balance)).toBe(0);
     }
     expect(refused).toBeGreaterThan(0);
@@ -79,4 +83,79 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
     expect(usage.reduce((sum, u) => sum + u.microtokens, 0)).toBe(ALLOWANCE);
     expect(await dbA.kysely.selectFrom('balance_hold').selectAll().execute()).toEqual([]);
   }, 60_000);
+
+  it('two instances charging two organizations of one owner spend its one allowance, then each its own top-ups, exactly', async () => {
+    const [dbA, dbB] = await twoInstances(store);
+    const owner = `usr_shared${store}`;
+    const now = new Date().toISOString();
+    const ALLOWANCE = 2_000;
+    const TOPUP = { first: 600, second: 0 };
+    const orgs = { first: `org_first${store}`, second: `org_second${store}` };
+    for (const [name, id] of Object.entries(orgs)) {
+      await dbA.kysely
+        .insertInto('organization')
+        .values({ id, name: id, owner_id: owner, slug: `${id}-${randomBytes(3).toString('hex')}`, created_at: now, updated_at: now, included_remaining: 0, included_period: '2000-01', topup_balance: TOPUP[name as keyof typeof TOPUP] })
+        .execute();
+    }
+    const a = new Ledger(dbA, { allowance: () => ALLOWANCE, flushMs: 50 });
+    const b = new Ledger(dbB, { allowance: () => ALLOWANCE, flushMs: 50 });
+    const charged = { first: 0, second: 0 };
+    let refused = 0;
+    const pairs = [
+      [a, 'first'],
+      [b, 'second'],
+      [a, 'second'],
+      [b, 'first'],
+    ] as const;
+    for (let round = 0; round < 400; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const [ledger, org] = pairs[i % 4];
+          const price = 1 + ((round + i) % 3);
+          return (await ledger.charge(orgs[org], 'getKv', price)) ? ((charged[org] += price), true) : false;
+        }),
+      );
+      refused += results.filter((r) => !r).length;
+      const probe = async (ledger: Ledger, org: keyof typeof orgs) => ((await ledger.charge(orgs[org], 'getKv', 1)) ? ((charged[org] += 1), true) : false);
+      const refusing = async () => !(await probe(a, 'first')) && !(await probe(b, 'first')) && !(await probe(a, 'second')) && !(await probe(b, 'second'));
+      if (refused > 0 && (await refusing())) break;
+      const account = await dbA.kysely.selectFrom('account_allowance').select('included_remaining').where('user_id', '=', owner).executeTakeFirst();
+      expect(Number(account?.included_remaining ?? ALLOWANCE)).toBeGreaterThanOrEqual(0);
+      for (const id of Object.values(orgs)) {
+        const row = await dbA.kysely.selectFrom('organization').select('topup_balance').where('id', '=', id).executeTakeFirstOrThrow();
+        expect(Number(row.topup_balance)).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    await a.close();
+    await b.close();
+    // One allowance for both, not one each; the second organization has nothing else.
+    expect(charged.first + charged.second).toBe(ALLOWANCE + TOPUP.first);
+    expect(charged.second).toBeLessThanOrEqual(ALLOWANCE);
+    expect(await readBalance(dbA, orgs.first, ALLOWANCE)).toEqual({ includedRemaining: 0, topupBalance: 0 });
+    expect(await readBalance(dbB, orgs.second, ALLOWANCE)).toEqual({ includedRemaining: 0, topupBalance: 0 });
+    for (const [org, id] of Object.entries(orgs)) {
+      const usage = await readUsage(dbA, id, now.slice(0, 7));
+      expect(usage.reduce((sum, u) => sum + u.microtokens, 0)).toBe(charged[org as keyof typeof charged]);
+    }
+    expect(await dbA.kysely.selectFrom('balance_hold').selectAll().execute()).toEqual([]);
+  }, 60_000);
+
+  it('what an organization spent of the allowance stays spent when it is deleted before the flush', async () => {
+    const [db] = await twoInstances(store);
+    const owner = `usr_gone${store}`;
+    const at = new Date().toISOString();
+    const org = `org_gone${store}`;
+    await db.kysely
+      .insertInto('organization')
+      .values({ id: org, name: org, owner_id: owner, slug: `${org}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
+      .execute();
+    // No timed flush: the charges are pending when the organization goes.
+    const ledger = new Ledger(db, { allowance: () => 1_000, flushMs: 3_600_000 });
+    for (let i = 0; i < 50; i++) expect(await ledger.charge(org, 'setValue', 2)).toBe(true);
+    await db.kysely.deleteFrom('organization').where('id', '=', org).execute();
+    await ledger.close();
+    const account = await db.kysely.selectFrom('account_allowance').select('included_remaining').where('user_id', '=', owner).executeTakeFirstOrThrow();
+    expect(Number(account.included_remaining)).toBe(1_000 - 100);
+  });
 });

@@ -148,10 +148,11 @@ describe('spent balance', () => {
 
   it('the allowance is refilled once when the month changes', async () => {
     const { t, owner, live, balance } = await setup(10);
-    await t.db.kysely.updateTable('organization').set({ included_remaining: 0, included_period: '2000-01' }).where('id', '=', owner.orgId).execute();
+    // The allowance is the owner's account's (server/billing/balance.ts).
+    await t.db.kysely.updateTable('account_allowance').set({ included_remaining: 0, included_period: '2000-01' }).where('user_id', '=', owner.userId).execute();
     expect((await request(t.app).put('/infra/kv/a').set(bearer(live)).send({ value: 1 })).status).toBe(200);
     expect((await balance()).included_remaining).toBe(0.000008);
-    const row = await t.db.kysely.selectFrom('organization').select('included_period').where('id', '=', owner.orgId).executeTakeFirstOrThrow();
+    const row = await t.db.kysely.selectFrom('account_allowance').select('included_period').where('user_id', '=', owner.userId).executeTakeFirstOrThrow();
     expect(row.included_period).toBe(currentPeriod());
   });
 });

@@ -96,13 +96,16 @@ export function addAuthCommands(program: Command, context: (cmd: Command) => Con
 
   auth
     .command('status')
-    .description('Show which credential commands use, and the stored login')
+    .description('Show which credential commands use and the stored login, after checking with the server that it is still valid')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const credential = await ctx.credential();
       const stored = await getLogin(ctx.options.baseUrl);
-      if (!credential.key) throw new CliError(`Not logged in to ${ctx.options.baseUrl}: run \`saasignal auth login\`, or set SAASIGNAL_API_KEY.`);
-      const info = credential.login ? summary(ctx.options.baseUrl, credential.login) : { base_url: ctx.options.baseUrl, credential: credential.source, stored_login: stored ? 'yes (overridden)' : 'no' };
+      const unchecked = await ctx.credential();
+      if (!unchecked.key) throw new CliError(`Not logged in to ${ctx.options.baseUrl}: run \`saasignal auth login\`, or set SAASIGNAL_API_KEY.`);
+      const credential = await ctx.verify(unchecked);
+      const info = credential.login
+        ? { ...summary(ctx.options.baseUrl, credential.login), valid: true }
+        : { base_url: ctx.options.baseUrl, credential: credential.source, valid: true, stored_login: stored ? 'yes (overridden)' : 'no' };
       ctx.io.stdout(ctx.options.json ? `${json(info)}\n` : `${fields(info)}\n`);
     });
 

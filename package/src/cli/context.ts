@@ -109,6 +109,33 @@ export class Context {
     }
   }
 
+  /**
+   * Asks the server whether it accepts `credential` (`auth status`, like `gh auth status`): a
+   * listing of organizations, which costs nothing; refused for lack of scope (403) still proves the
+   * credential valid. A stored login the server refuses is refreshed once, as for any command.
+   * Throws what the user should read: the login gone, the key refused, the server unreachable.
+   */
+  async verify(credential: Credential): Promise<Credential> {
+    const accepted = async (c: Credential) => {
+      try {
+        await this.client(c).core.orgs.list({ limit: 1 });
+        return true;
+      } catch (err) {
+        if (err instanceof SaaSignalError && err.status === 403) return true;
+        if (err instanceof SaaSignalError && err.status === 401 && c.login) return false;
+        if (err instanceof SaaSignalError && err.status === 401) {
+          throw new CliError(`The key from ${c.source} is not valid at ${c.baseUrl} (revoked, expired, or mistyped).\n401 ${err.code}${err.requestId ? ` · request id ${err.requestId}` : ''}`);
+        }
+        throw this.explain(err, c);
+      }
+    };
+    if (await accepted(credential)) return credential;
+    const login = await refreshLogin(credential.baseUrl, credential.key);
+    const refreshed = { ...credential, login, key: login.access_token };
+    if (await accepted(refreshed)) return refreshed;
+    throw new CliError(loginGone(credential.baseUrl));
+  }
+
   /** An SDK error as the CLI reports it: the envelope's message, its code, status and request id. */
   explain(err: unknown, credential: Credential): unknown {
     if (!(err instanceof SaaSignalError)) return err;

@@ -5,6 +5,7 @@
  */
 import type { Migration } from 'kysely';
 import type { Dialect } from '../index.ts';
+import { accountAllowanceMigration } from './account-allowance.ts';
 import { accountSecurityMigration } from './account-security.ts';
 import { balanceHoldsMigration } from './balance-holds.ts';
 import { idempotencyMigration } from './idempotency.ts';
@@ -26,5 +27,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0008_invitation_secret': invitationSecretMigration(),
     '0009_oauth': oauthMigration(),
     '0010_balance_holds': balanceHoldsMigration(),
+    '0011_account_allowance': accountAllowanceMigration(),
   };
 }
