@@ -583,7 +583,7 @@ export interface paths {
         get: operations["getValue"];
         /**
          * Set a value
-         * @description Create or overwrite a key. Key max 512 chars; value max 256 KB serialized (413 beyond).
+         * @description Create or overwrite a key. Key max 512 chars; value max 256 KB serialized (413 beyond). In test mode a project's keys are bounded (by default 1,000 keys and 10 MB of keys and values): a set that would pass the bound is a 409 `SANDBOX_FULL` and writes nothing.
          *
          *     **Required scope:** `kv:write`.
          *
@@ -616,7 +616,7 @@ export interface paths {
         put?: never;
         /**
          * Increment a value
-         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. An existing key keeps its expiry.
+         * @description Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. An existing key keeps its expiry. In test mode, creating a key counts against the sandbox bound (409 `SANDBOX_FULL` past it).
          *
          *     **Required scope:** `kv:write`.
          *
@@ -650,7 +650,7 @@ export interface paths {
         put?: never;
         /**
          * Batch operations
-         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch with 413 before any op runs. The values the gets return add up to at most 1 MB: a get whose value would pass that bound, or whose size the balance cannot pay for, answers `omitted` without its value (the other ops still run), so one answer never carries more than what the client can be charged for.
+         * @description Run up to 100 get/set/delete operations in order, with one result per op. Each op is charged on its own and is atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch with 413 before any op runs. The values the gets return add up to at most 1 MB: a get whose value would pass that bound, or whose size the balance cannot pay for, answers `omitted` without its value (the other ops still run), so one answer never carries more than what the client can be charged for. In test mode a `set` that would take the project's sandbox past its bound answers `sandbox_full` and writes nothing; the other ops still run.
          *
          *     **Required scope:** per op — `get` needs `kv:read`, `set` needs `kv:write`, `delete` needs `kv:write`.
          *
@@ -1049,7 +1049,7 @@ export interface components {
                  * @example NOT_FOUND
                  * @enum {string}
                  */
-                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER" | "INVITATION_PROOF_REQUIRED" | "EMAIL_NOT_VERIFIED" | "VERIFICATION_TOKEN_INVALID";
+                code: "INVALID_REQUEST" | "INVALID_JSON" | "CONFIRMATION_MISMATCH" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "INSUFFICIENT_TOKENS" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "KEY_EXISTS" | "NOT_A_NUMBER" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "TOO_MANY_STREAMS" | "CSRF_REJECTED" | "WEAK_PASSWORD" | "SIGN_IN_LOCKED" | "AUTH_BUSY" | "NOT_A_SAFE_INTEGER" | "INVITATION_PROOF_REQUIRED" | "EMAIL_NOT_VERIFIED" | "VERIFICATION_TOKEN_INVALID" | "SANDBOX_FULL";
                 /** @example No key named session:u_123 in this project. */
                 message: string;
                 /**
@@ -2122,10 +2122,10 @@ export interface components {
             op: "get" | "set" | "delete";
             key: components["schemas"]["Key"];
             /**
-             * @description `ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key; `omitted` for a get whose value was left out (`value` is `null`) because the values of the answer would have passed 1 MB, or the balance could not pay for its size: get that key on its own.
+             * @description `ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key; `sandbox_full` for a set in test mode that would take the project's sandbox past its bound (nothing written for it; see `SANDBOX_FULL`); `omitted` for a get whose value was left out (`value` is `null`) because the values of the answer would have passed 1 MB, or the balance could not pay for its size: get that key on its own.
              * @enum {string}
              */
-            status: "ok" | "not_found" | "conflict" | "omitted";
+            status: "ok" | "not_found" | "conflict" | "omitted" | "sandbox_full";
             /** @description The value (get, set); `null` otherwise. */
             value?: unknown;
             expires_at: components["schemas"]["Timestamp"] | null;

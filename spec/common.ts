@@ -224,6 +224,7 @@ export const ERROR_CODES = {
   INVITATION_PROOF_REQUIRED: 403,
   EMAIL_NOT_VERIFIED: 403,
   VERIFICATION_TOKEN_INVALID: 400,
+  SANDBOX_FULL: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -136,9 +136,10 @@ export const BatchResult = registry.register(
           .object({
             op: z.enum(['get', 'set', 'delete']),
             key: Key,
-            status: z.enum(['ok', 'not_found', 'conflict', 'omitted']).openapi({
+            status: z.enum(['ok', 'not_found', 'conflict', 'omitted', 'sandbox_full']).openapi({
               description:
                 '`ok`; `not_found` for a get or delete of a missing key; `conflict` for an `if_not_exists` set of an existing key; ' +
+                '`sandbox_full` for a set in test mode that would take the project\'s sandbox past its bound (nothing written for it; see `SANDBOX_FULL`); ' +
                 '`omitted` for a get whose value was left out (`value` is `null`) because the values of the answer would have ' +
                 'passed 1 MB, or the balance could not pay for its size: get that key on its own.',
             }),
@@ -189,7 +190,9 @@ defineOperation({
   operationId: 'setValue',
   tags,
   summary: 'Set a value',
-  description: 'Create or overwrite a key. Key max 512 chars; value max 256 KB serialized (413 beyond).',
+  description:
+    'Create or overwrite a key. Key max 512 chars; value max 256 KB serialized (413 beyond). In test mode a project\'s keys are ' +
+    'bounded (by default 1,000 keys and 10 MB of keys and values): a set that would pass the bound is a 409 `SANDBOX_FULL` and writes nothing.',
   credentials: ['apiKey'],
   scope: 'kv:write',
   price: 2,
@@ -223,7 +226,7 @@ defineOperation({
     'Atomically add `delta` to a numeric value. A missing key is created at `delta` (with `ttl`, if given). ' +
     'A value that is not a number is a 409 `NOT_A_NUMBER`. A `delta` or a result outside ±9007199254740991 (2^53 − 1), ' +
     'where numbers can no longer count by one, is a 409 `NOT_A_SAFE_INTEGER`; either way nothing changes. ' +
-    'An existing key keeps its expiry.',
+    'An existing key keeps its expiry. In test mode, creating a key counts against the sandbox bound (409 `SANDBOX_FULL` past it).',
   credentials: ['apiKey'],
   scope: 'kv:write',
   price: 2,
@@ -282,7 +285,8 @@ defineOperation({
     'atomic on its own; the batch is not a transaction. A `set` whose value is over 256 KB refuses the whole batch ' +
     'with 413 before any op runs. The values the gets return add up to at most 1 MB: a get whose value would pass that ' +
     'bound, or whose size the balance cannot pay for, answers `omitted` without its value (the other ops still run), so ' +
-    'one answer never carries more than what the client can be charged for.',
+    'one answer never carries more than what the client can be charged for. In test mode a `set` that would take the ' +
+    'project\'s sandbox past its bound answers `sandbox_full` and writes nothing; the other ops still run.',
   credentials: ['apiKey'],
   scopeByOp: { get: 'kv:read', set: 'kv:write', delete: 'kv:write' },
   priceByOp: { get: 1, set: 2, delete: 1 },

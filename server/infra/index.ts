@@ -15,7 +15,7 @@ import { channelChecks, channelHandlers } from './channel-handlers.ts';
 import { kvChecks, kvHandlers } from './kv-handlers.ts';
 import { createRedisKvStore } from './kv-redis-store.ts';
 import { createSqlKvStore } from './kv-sql-store.ts';
-import type { KvStore } from './kv-store.ts';
+import { type KvStore, SANDBOX_DEFAULTS, type SandboxBound } from './kv-store.ts';
 import { createMemoryPubSub, type PubSub } from './pubsub.ts';
 import { closeRedis, connectRedis } from './redis-client.ts';
 import { createRedisPubSub } from './redis-pubsub.ts';
@@ -44,19 +44,33 @@ export interface InfraOptions {
   keepAliveMs?: number;
   /** Supervises event streams (credential, lifetime, charges); the app always gives one. */
   streams?: StreamGuard;
+  /**
+   * The bound of each project's test-mode keys (default `SAASIGNAL_SANDBOX_MAX_KEYS` and
+   * `SAASIGNAL_SANDBOX_MAX_BYTES`, else {@link SANDBOX_DEFAULTS}).
+   */
+  sandbox?: Partial<SandboxBound>;
 }
+
+const envPositive = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+};
 
 export async function createInfra(opts: InfraOptions): Promise<Infra> {
   const connections: Redis[] = [];
+  const sandbox: SandboxBound = {
+    maxKeys: opts.sandbox?.maxKeys ?? envPositive('SAASIGNAL_SANDBOX_MAX_KEYS', SANDBOX_DEFAULTS.maxKeys),
+    maxBytes: opts.sandbox?.maxBytes ?? envPositive('SAASIGNAL_SANDBOX_MAX_BYTES', SANDBOX_DEFAULTS.maxBytes),
+  };
   let store: KvStore;
   let pubsub: PubSub;
   if (opts.redisUrl) {
     const [commands, subscriber] = await Promise.all([connectRedis(opts.redisUrl), connectRedis(opts.redisUrl)]);
     connections.push(commands, subscriber);
-    store = createRedisKvStore(commands, { keyPrefix: opts.redisKeyPrefix });
+    store = createRedisKvStore(commands, { keyPrefix: opts.redisKeyPrefix, sandbox });
     pubsub = createRedisPubSub(commands, subscriber, { keyPrefix: opts.redisKeyPrefix });
   } else {
-    store = createSqlKvStore(opts.db);
+    store = createSqlKvStore(opts.db, { sandbox });
     pubsub = createMemoryPubSub();
   }
   store = guardStore(store);
@@ -67,7 +81,7 @@ export async function createInfra(opts: InfraOptions): Promise<Infra> {
   const channels = channelHandlers(pubsub, { keepAliveMs: opts.keepAliveMs, guard: opts.streams });
 
   return {
-    handlers: { ...kvHandlers(store), ...channels.handlers },
+    handlers: { ...kvHandlers(store, { sandbox }), ...channels.handlers },
     checks: { ...kvChecks, ...channelChecks },
     async deleteProjectData(projectId) {
       await store.deleteProject(projectId);

@@ -21,6 +21,7 @@ import {
   MAX_ANSWER_BYTES,
   MAX_VALUE_BYTES,
   type Namespace,
+  type SandboxBound,
   type ScanPage,
 } from './kv-store.ts';
 
@@ -63,6 +64,15 @@ function boundPage(page: ScanPage): ScanPage {
   return { keys, last: keys[keys.length - 1] };
 }
 
+/** 409 SANDBOX_FULL: a test-mode write past the project's sandbox bound (nothing was written). */
+const sandboxFull = (key: string, bound: SandboxBound | undefined) =>
+  new ApiError(
+    'SANDBOX_FULL',
+    `Writing ${JSON.stringify(key)} would take this project's sandbox (its test-mode keys) past its bound` +
+      (bound ? ` of ${bound.maxKeys} keys and ${bound.maxBytes} bytes of keys and values` : '') +
+      '; nothing was written. Delete test-mode keys (expired ones count no more) to make room; live mode has no such bound.',
+  );
+
 const unsafe = (message: string) => new ApiError('NOT_A_SAFE_INTEGER', message);
 const notFound = (key: string) => new ApiError('NOT_FOUND', `No key named ${JSON.stringify(key)} in this project.`);
 const keyOf = (req: Request) => String(req.params.key);
@@ -97,7 +107,8 @@ export const kvChecks: RequestChecks = {
   },
 };
 
-export function kvHandlers(store: KvStore): Handlers {
+/** `sandbox`: the bound the store applies to test-mode writes, for the message of SANDBOX_FULL. */
+export function kvHandlers(store: KvStore, options: { sandbox?: SandboxBound } = {}): Handlers {
   return {
     async getValue(req, res) {
       const key = keyOf(req);
@@ -114,6 +125,7 @@ export function kvHandlers(store: KvStore): Handlers {
       const body = req.body as Schemas['SetValueRequest'];
       const result = await store.set(namespaceOf(res), key, body.value, { ttl: body.ttl, ifNotExists: body.if_not_exists === true });
       if (result.status === 'conflict') throw new ApiError('KEY_EXISTS', `The key ${JSON.stringify(key)} already exists (if_not_exists was set).`);
+      if (result.status === 'full') throw sandboxFull(key, options.sandbox);
       res.json(entry(key, result.record));
     },
 
@@ -131,6 +143,7 @@ export function kvHandlers(store: KvStore): Handlers {
       if (result.status === 'not_a_number') {
         throw new ApiError('NOT_A_NUMBER', `The value of ${JSON.stringify(key)} is not a number, so it cannot be incremented.`);
       }
+      if (result.status === 'full') throw sandboxFull(key, options.sandbox);
       if (result.status === 'overflow') {
         throw unsafe(`Adding ${delta} to ${JSON.stringify(key)} would leave ±${Number.MAX_SAFE_INTEGER}, where integers are no longer exact; nothing was changed.`);
       }
@@ -163,7 +176,9 @@ export function kvHandlers(store: KvStore): Handlers {
           }
         } else if (op.op === 'set') {
           const result = await store.set(ns, op.key, op.value, { ttl: op.ttl, ifNotExists: op.if_not_exists === true });
-          results.push(result.status === 'ok' ? { ...entry(op.key, result.record), op: 'set', status: 'ok' } : { ...none, status: 'conflict' });
+          if (result.status === 'ok') results.push({ ...entry(op.key, result.record), op: 'set', status: 'ok' });
+          // A full sandbox refuses this op alone, as a conflict does: the batch is not a transaction.
+          else results.push({ ...none, status: result.status === 'full' ? 'sandbox_full' : 'conflict' });
         } else {
           results.push({ ...none, status: (await store.delete(ns, op.key)) ? 'ok' : 'not_found' });
         }

@@ -7,6 +7,11 @@
  * Expired rows are invisible to every statement (each compares `expires_at` with the clock) and
  * an upsert over an expired row treats it as absent; {@link KvStore.sweep} reclaims their space.
  *
+ * A test-mode write under a sandbox bound is the exception: it reads the namespace's usage and
+ * writes in one transaction, which on PostgreSQL first takes a lock of the namespace
+ * (`pg_advisory_xact_lock`), so two instances never both fill the last room; SQLite runs one
+ * transaction at a time on its one connection (and one server per file).
+ *
  * @module server/infra/kv-sql-store
  * @see server/db/migrations/kv.ts for the table
  */
@@ -16,12 +21,16 @@ import { prepare } from '../db/prepared.ts';
 import {
   encodeValue,
   expiryFor,
+  entrySize,
   type IncrementResult,
   type KvRecord,
   type KvStore,
   type Namespace,
+  NUMBER_BYTES,
   normalizeNumber,
+  overBound,
   prefixEnd,
+  type SandboxBound,
   type ScanOptions,
   type ScanPage,
   type SetOptions,
@@ -85,9 +94,25 @@ const TEXTS = {
     returning value, num, expires_at`,
 };
 
-export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): KvStore {
+export interface SqlKvOptions {
+  now?: () => number;
+  /** Bounds each project's test-mode keys (unbounded when absent). */
+  sandbox?: SandboxBound;
+}
+
+/** A namespace's live keys and their size ({@link entrySize}), and the share of one key in them. */
+interface UsageRow {
+  n: number | string;
+  b: number | string | null;
+  present: number | string | null;
+  own: number | string | null;
+  own_num: number | string | null;
+}
+
+export function createSqlKvStore(db: Db, options: SqlKvOptions = {}): KvStore {
   const k = db.kysely;
   const now = options.now ?? Date.now;
+  const bound = options.sandbox;
   // `expires_at` is a bigint: PostgreSQL returns it as a number (see openDb), SQLite as a number.
   const record = (row: Row): KvRecord => ({
     value: row.num !== null ? normalizeNumber(Number(row.num)) : JSON.parse(row.value ?? 'null'),
@@ -110,6 +135,36 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     increment: prepare<Row>(db, TEXTS.increment),
     scan: SCAN_TEXTS.map((text) => prepare<{ key: string }>(db, text)),
   };
+
+  const keyBytes = db.dialect === 'postgres' ? 'octet_length(key)' : 'length(cast(key as blob))';
+  const size = `${keyBytes} + case when num is not null then ${NUMBER_BYTES} else ${textBytes} end`;
+  const USAGE = `select count(*) as n, sum(${size}) as b, sum(case when key = ? then 1 else 0 end) as present,
+      sum(case when key = ? then ${size} else 0 end) as own, max(case when key = ? and num is not null then 1 else 0 end) as own_num
+    from kv_entries where project_id = ? and mode = ? and ${LIVE}`;
+
+  /**
+   * Runs a test-mode write with the namespace's usage (live keys only: expiry frees room at
+   * once), serialized with every other bounded write of the namespace, in every instance.
+   */
+  async function withUsage<T>(ns: Namespace, key: string, t: number, write: (q: <R>(text: string, p: unknown[]) => Promise<R[]>, usage: Usage) => Promise<T>): Promise<T> {
+    return k.transaction().execute(async (trx) => {
+      const on = { ...db, kysely: trx } as Db;
+      const q = async <R>(text: string, p: unknown[]) => (await prepare<R>(on, text)(p)).rows;
+      if (db.dialect === 'postgres') await q('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`saasignal:kv-sandbox:${ns.projectId}:${ns.mode}`]);
+      const [u] = await q<UsageRow>(USAGE, [key, key, key, ns.projectId, ns.mode, t]);
+      return write(q, {
+        keys: Number(u?.n ?? 0),
+        bytes: Number(u?.b ?? 0),
+        present: Number(u?.present ?? 0) > 0,
+        own: Number(u?.own ?? 0),
+        ownIsNumber: Number(u?.own_num ?? 0) > 0,
+      });
+    });
+  }
+
+  /** Whether putting `key` at `newSize` bytes would take the namespace past the bound. */
+  const full = (b: SandboxBound, u: Usage, newSize: number) =>
+    overBound(b, u, { keys: u.keys + (u.present ? 0 : 1), bytes: u.bytes - (u.present ? u.own : 0) + newSize });
 
   const store: KvStore = {
     async get(ns, key) {
@@ -138,6 +193,14 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
       const isNum = typeof parsed === 'number';
       const expiresAt = expiryFor(opts.ttl, t);
       const values = [ns.projectId, ns.mode, key, isNum ? null : json, isNum ? parsed : null, expiresAt];
+      if (bound && ns.mode === 'test') {
+        return withUsage(ns, key, t, async (q, u) => {
+          if (opts.ifNotExists && u.present) return { status: 'conflict' };
+          if (full(bound, u, entrySize(key, json))) return { status: 'full' };
+          const rows = await q<Row>(opts.ifNotExists ? TEXTS.setIfAbsent : TEXTS.set, opts.ifNotExists ? [...values, t] : values);
+          return rows[0] ? { status: 'ok', record: record(rows[0]) } : { status: 'conflict' };
+        });
+      }
       const { rows } = await (opts.ifNotExists ? statements.setIfAbsent([...values, t]) : statements.set(values));
       return rows[0] ? { status: 'ok', record: record(rows[0]) } : { status: 'conflict' };
     },
@@ -152,6 +215,7 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
     async increment(ns, key, delta, ttl): Promise<IncrementResult> {
       const t = now();
       const createdExpiry = expiryFor(ttl, t);
+      if (bound && ns.mode === 'test') return boundedIncrement(bound, ns, key, delta, createdExpiry, t);
       // One upsert (see TEXTS.increment).
       let rows: Row[];
       try {
@@ -195,5 +259,34 @@ export function createSqlKvStore(db: Db, options: { now?: () => number } = {}): 
 
     async close() {},
   };
+
+  /**
+   * An increment in a bounded namespace: only creating the key takes room (a number's size never
+   * changes), and within the lock the usage row also says why nothing was written.
+   */
+  function boundedIncrement(b: SandboxBound, ns: Namespace, key: string, delta: number, createdExpiry: number | null, t: number): Promise<IncrementResult> {
+    return withUsage(ns, key, t, async (q, u): Promise<IncrementResult> => {
+      if (!u.present && full(b, u, Buffer.byteLength(key) + NUMBER_BYTES)) return { status: 'full' };
+      let rows: Row[];
+      try {
+        rows = await q<Row>(TEXTS.increment, [ns.projectId, ns.mode, key, null, delta, createdExpiry, t, t, t, t]);
+      } catch (error) {
+        if ((error as { code?: string }).code === '22003') return { status: 'overflow' };
+        throw error;
+      }
+      if (rows[0]) return { status: 'ok', value: normalizeNumber(Number(rows[0].num)), expiresAt: record(rows[0]).expiresAt };
+      return u.ownIsNumber ? { status: 'overflow' } : { status: 'not_a_number' };
+    });
+  }
   return store;
+}
+
+interface Usage {
+  keys: number;
+  bytes: number;
+  /** The key written is live in the namespace now. */
+  present: boolean;
+  /** Its size then ({@link entrySize}). */
+  own: number;
+  ownIsNumber: boolean;
 }

@@ -21,10 +21,12 @@ export interface KvRecord {
   expiresAt: number | null;
 }
 
-export type SetResult = { status: 'ok'; record: KvRecord } | { status: 'conflict' };
+/** `full`: a test-mode write that would pass the sandbox bound ({@link SandboxBound}); nothing was written. */
+export type SetResult = { status: 'ok'; record: KvRecord } | { status: 'conflict' } | { status: 'full' };
 export type IncrementResult =
   | { status: 'ok'; value: number; expiresAt: number | null }
   | { status: 'not_a_number' }
+  | { status: 'full' }
   /** The sum would leave ±(2^53 − 1), where integers stop being exact: nothing was written. */
   | { status: 'overflow' };
 
@@ -80,6 +82,41 @@ export interface KvStore {
   /** Reclaims the space of expired keys; returns how many were removed. */
   sweep(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * The bound of a project's sandbox: the test-mode keys of one project (issue 13, item 9: test
+ * tokens are free, so unbounded sandbox data was free storage). A store given a bound checks it
+ * in the same atomic step as each test-mode write (one Lua script; on SQL a transaction that
+ * holds the namespace's lock), so concurrent writers never take the sandbox past it. A write that
+ * would leave more keys or more bytes than the bound, and adds a key or bytes, answers `full` and
+ * writes nothing; deleting keys, or their expiry, makes room. Live mode is never bounded.
+ */
+export interface SandboxBound {
+  /** Most keys. */
+  maxKeys: number;
+  /** Most bytes, over the keys: {@link entrySize}. */
+  maxBytes: number;
+}
+
+/** The documented defaults: 1,000 keys and 10 MB per project (`SAASIGNAL_SANDBOX_MAX_KEYS`, `SAASIGNAL_SANDBOX_MAX_BYTES`). */
+export const SANDBOX_DEFAULTS: SandboxBound = { maxKeys: 1000, maxBytes: 10_485_760 };
+
+/** What a number takes of the sandbox bound, whatever its digits: a double. */
+export const NUMBER_BYTES = 8;
+
+/**
+ * What one entry takes of the sandbox bound: the UTF-8 bytes of its key, plus those of its value's
+ * JSON text ({@link NUMBER_BYTES} for a number, as every store keeps counters).
+ */
+export function entrySize(key: string, json: string): number {
+  // Only a JSON number starts with '-' or a digit.
+  return Buffer.byteLength(key) + (/^-?\d/.test(json) ? NUMBER_BYTES : Buffer.byteLength(json));
+}
+
+/** Would a write leave `after` (keys, bytes), from `before`, past `bound` while growing? */
+export function overBound(bound: SandboxBound, before: { keys: number; bytes: number }, after: { keys: number; bytes: number }): boolean {
+  return (after.keys > bound.maxKeys && after.keys > before.keys) || (after.bytes > bound.maxBytes && after.bytes > before.bytes);
 }
 
 /** Largest serialized value (256 KB): `Buffer.byteLength(JSON.stringify(value))`. */

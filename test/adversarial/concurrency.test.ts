@@ -137,7 +137,7 @@ describe.each(backends)('server processes on %s', (_name, open, increments) => {
     expect(seen[seen.length - 1]).toBe(increments);
     expect(new Set(seen).size).toBe(increments);
     for (const i of [0, 1]) expect((await send(i, 'GET', '/infra/kv/race%3Acounter')).body.value).toBe(increments);
-  }, 120_000);
+  }, 240_000); // 20,000 round trips: ~100 s at a load average of 10 on 2 cores, beside the other suites
 
   it(`${RACERS} concurrent if_not_exists sets: one winner`, async () => {
     const replies = await pool(RACERS, IN_FLIGHT, (i) => send(i, 'PUT', '/infra/kv/race%3Aonce', { value: { racer: i }, if_not_exists: true }));

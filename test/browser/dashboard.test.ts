@@ -294,6 +294,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('Dashboard in Chromium', () => {
     }
     expect(await page.getByRole('row').filter({ hasText: 'Channels' }).first().isVisible()).toBe(true);
     expect(await page.getByText('Included remaining').isVisible()).toBe(true);
+    expect(await page.getByText(/allowance is the owner's, shared by every organization they own/).isVisible()).toBe(true);
     await audit(page, 'usage');
   });
 

@@ -116,7 +116,7 @@ describe('the docs examples compile', () => {
       { op: 'set', key: 'session:new', value: { userId: 'u_456' }, ttl: 3600 },
       { op: 'delete', key: 'session:old' },
     ])
-    expectTypeOf(results.results[0].status).toEqualTypeOf<'ok' | 'not_found' | 'conflict' | 'omitted'>();
+    expectTypeOf(results.results[0].status).toEqualTypeOf<'ok' | 'not_found' | 'conflict' | 'omitted' | 'sandbox_full'>();
   });
 
   it('channels and errors', async () => {

@@ -35,6 +35,9 @@ export function Usage({ org }: { org: string }) {
           <div className="stat"><span className="muted small">Total</span><strong>{tokens(balance.data.total)}</strong></div>
         </div>
       )}
+      <p className="muted small">
+        The included allowance is the owner's, shared by every organization they own; top-ups belong to this organization and are spent after it.
+      </p>
       {usage.isPending ? (
         <Loading what="usage" />
       ) : usage.error ? (

@@ -20,7 +20,7 @@ const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Store {
-  name: 'sqlite' | 'postgres+redis';
+  name: 'sqlite' | 'postgres+redis' | 'postgres';
   /** A new app on this store (its own database); closed by {@link Store.closeAll}. */
   open(options?: AppOptions): Promise<TestApp>;
   closeAll(): Promise<void>;
@@ -41,10 +41,11 @@ function sqlite(): Store {
   };
 }
 
-function postgresRedis(): Store {
+/** PostgreSQL, with Redis (KV, channels and counters there) or without (KV in PostgreSQL). */
+function postgresRedis(withRedis = true): Store {
   const opened: { t: TestApp; schema: string; prefix: string }[] = [];
   return {
-    name: 'postgres+redis',
+    name: withRedis ? 'postgres+redis' : 'postgres',
     async open(options = {}) {
       const id = randomBytes(4).toString('hex');
       const schema = `adv_${id}`;
@@ -54,13 +55,17 @@ function postgresRedis(): Store {
       await admin.query(`CREATE SCHEMA ${schema}`);
       await admin.end();
       const dbUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      const t = await openApp({
-        ...options,
-        dbUrl,
-        redisUrl: REDIS_URL,
-        rateLimit: { ...options.rateLimit, redisPrefix: `${prefix}rl:` },
-        infra: { ...options.infra, redisKeyPrefix: `${prefix}kv:` },
-      });
+      const t = await openApp(
+        withRedis
+          ? {
+              ...options,
+              dbUrl,
+              redisUrl: REDIS_URL,
+              rateLimit: { ...options.rateLimit, redisPrefix: `${prefix}rl:` },
+              infra: { ...options.infra, redisKeyPrefix: `${prefix}kv:` },
+            }
+          : { ...options, dbUrl },
+      );
       opened.push({ t, schema, prefix });
       return t;
     },
@@ -85,3 +90,6 @@ function postgresRedis(): Store {
 
 /** Both stores, for `describe.each(STORES)`. */
 export const STORES: Store[] = [sqlite(), postgresRedis()];
+
+/** PostgreSQL alone: the KV store in SQL, for what differs there (locks across connections). */
+export const POSTGRES_ONLY: Store = postgresRedis(false);
