@@ -12,7 +12,8 @@
  *   key's size, and `use`, a hash of the namespace's key count `n` and total size `b`. Every
  *   script that removes a key also takes it out of these (`forget`), so they stay exact; an entry
  *   that expired natively counts until its server-clock expiry passes and it is reclaimed, which a
- *   write that finds the namespace full does first;
+ *   write that finds the namespace full does first; keys stored before the namespace was counted
+ *   (by a server without the bound) are counted by the next writes, 1,000 per write;
  * and one global `<prefix>kv:sweep` sorted set: namespace -> its earliest expiry.
  *
  * Expiry is decided by the server's clock (`now` argument), and also by Redis natively: a key is
@@ -71,7 +72,37 @@ local function fits(sz, use, key, size, maxKeys, maxBytes)
   local b2 = b - tonumber(old or '0') + size
   return not ((n2 > maxKeys and n2 > n) or (b2 > maxBytes and b2 > b))
 end
+local function account(sz, use, key, size)
+  local old = redis.call('HGET', sz, key)
+  if not old then redis.call('HINCRBY', use, 'n', 1) end
+  redis.call('HINCRBY', use, 'b', size - tonumber(old or '0'))
+  redis.call('HSET', sz, key, size)
+end
+-- A namespace that holds keys written before it was counted (data from before the bound): its
+-- keys are counted 1,000 per write, from the cursor 'c' in use, until none is left.
+local function catchUp(dataPrefix, idx, sz, use)
+  if redis.call('EXISTS', use) == 0 then
+    if redis.call('ZCARD', idx) == 0 then
+      redis.call('HSET', use, 'n', 0, 'b', 0)
+      return
+    end
+    redis.call('HSET', use, 'n', 0, 'b', 0, 'c', '-')
+  end
+  local from = redis.call('HGET', use, 'c')
+  if not from then return end
+  local members = redis.call('ZRANGEBYLEX', idx, from, '+', 'LIMIT', 0, 1000)
+  for _, m in ipairs(members) do
+    local v = redis.call('HGET', dataPrefix .. m, 'v')
+    if v and not redis.call('HGET', sz, m) then
+      local size = #m + #v
+      if string.match(v, '^%-?%d') then size = #m + 8 end
+      account(sz, use, m, size)
+    end
+  end
+  if #members < 1000 then redis.call('HDEL', use, 'c') else redis.call('HSET', use, 'c', '(' .. members[#members]) end
+end
 local function room(dataPrefix, idx, exp, sz, use, key, size, maxKeys, maxBytes, now)
+  catchUp(dataPrefix, idx, sz, use)
   if fits(sz, use, key, size, maxKeys, maxBytes) then return true end
   local gone = redis.call('ZRANGEBYSCORE', exp, '-inf', now, 'LIMIT', 0, 1000)
   if #gone == 0 then return false end
@@ -82,12 +113,6 @@ local function room(dataPrefix, idx, exp, sz, use, key, size, maxKeys, maxBytes,
     forget(sz, use, m)
   end
   return fits(sz, use, key, size, maxKeys, maxBytes)
-end
-local function account(sz, use, key, size)
-  local old = redis.call('HGET', sz, key)
-  if not old then redis.call('HINCRBY', use, 'n', 1) end
-  redis.call('HINCRBY', use, 'b', size - tonumber(old or '0'))
-  redis.call('HSET', sz, key, size)
 end
 `;
 

@@ -7,11 +7,17 @@
  * unaffected. On both stores (the counters are in Redis on PostgreSQL + Redis); across two server
  * instances in test/multi/sandbox.test.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PER_HOUR } from '../../server/http/rate-limit.ts';
-import { SANDBOX_DEFAULTS } from '../../server/infra/kv-store.ts';
+import { openDb } from '../../server/db/index.ts';
+import { deleteRedisKeys } from '../multi/support/deployment.ts';
+import { createRedisKvStore } from '../../server/infra/kv-redis-store.ts';
+import { createSqlKvStore } from '../../server/infra/kv-sql-store.ts';
+import { type KvStore, SANDBOX_DEFAULTS, type SandboxBound } from '../../server/infra/kv-store.ts';
 import { bearer, createProject, createToken, expectError, signUp, type TestApp, type User } from '../server/support/platform.ts';
 import { POSTGRES_ONLY, STORES } from './support/stores.ts';
 
@@ -209,5 +215,54 @@ describe.each([...STORES, POSTGRES_ONLY])('sandbox storage on $name', (store) =>
     const written = single.filter((s) => s === 200).length + batched.filter((s: string) => s === 'ok').length;
     expect(written).toBe(BOUND.maxKeys);
     expect(await keys(p.test)).toHaveLength(BOUND.maxKeys);
+  });
+});
+
+/**
+ * An upgrade: a sandbox filled by a server without the bound. Its keys count from the first
+ * bounded write (the SQL store counts what is there; the Redis store catches up on its count).
+ */
+describe.each([
+  [
+    'the SQL store',
+    async () => {
+      const db = await openDb({ url: ':memory:' });
+      return { open: (sandbox?: SandboxBound) => createSqlKvStore(db, { sandbox }), close: () => db.close() };
+    },
+  ],
+  [
+    'the Redis store',
+    async () => {
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keyPrefix = `test:sandbox-upgrade:${randomBytes(4).toString('hex')}:`;
+      return {
+        open: (sandbox?: SandboxBound) => createRedisKvStore(redis, { keyPrefix, sandbox }),
+        close: async () => {
+          await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix);
+          redis.disconnect();
+        },
+      };
+    },
+  ],
+] as const)('data from before the bound, in %s', (_name, backend) => {
+  it('counts against the bound from the first bounded write', async () => {
+    const b = await backend();
+    try {
+      const ns = { projectId: 'proj_upgrade', mode: 'test' as const };
+      const before: KvStore = b.open();
+      for (let i = 0; i < 7; i++) expect((await before.set(ns, `old${i}`, i % 2 ? 'text' : i)).status).toBe('ok');
+      const after: KvStore = b.open({ maxKeys: 5, maxBytes: 1_000_000 });
+      expect(await after.set(ns, 'new0', 1)).toEqual({ status: 'full' });
+      expect(await after.increment(ns, 'new1', 1)).toEqual({ status: 'full' });
+      // An old key may still be rewritten (it adds no key).
+      expect((await after.set(ns, 'old0', 'rewritten')).status).toBe('ok');
+      for (const key of ['old1', 'old2', 'old3']) expect(await after.delete(ns, key)).toBe(true);
+      expect((await after.set(ns, 'new0', 1)).status).toBe('ok');
+      expect(await after.set(ns, 'new1', 1)).toEqual({ status: 'full' });
+      // Live data is never bounded.
+      expect((await after.set({ ...ns, mode: 'live' }, 'live', 1)).status).toBe('ok');
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Rate limits per credential: `RateLimit-Policy`/`RateLimit` headers (IETF draft-8) on every
- * limited answer, 429 RATE_LIMITED with `Retry-After` beyond the budget; test tokens get 100
- * requests per hour; sign-in is limited per IP; with Redis, instances share the counters.
+ * limited answer, 429 RATE_LIMITED with `Retry-After` beyond the budget; test mode gets 100
+ * requests per hour (per organization: test/adversarial/sandbox-limits.test.ts); sign-in is limited per IP; with Redis, instances share the counters.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

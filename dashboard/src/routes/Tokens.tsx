@@ -74,7 +74,7 @@ function CreateToken({ org, project, onCreated, onClose }: { org: string; projec
           {tokenModes.map((m) => (
             <label key={m} className="check">
               <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-              {m === 'live' ? 'Live (sk_live_…, real data, metered)' : 'Test (sk_test_…, sandbox, never charged)'}
+              {m === 'live' ? 'Live (sk_live_…, real data, metered)' : 'Test (sk_test_…, sandbox, never charged; 100 requests/hour per organization)'}
             </label>
           ))}
         </fieldset>
