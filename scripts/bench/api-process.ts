@@ -6,6 +6,7 @@
  *
  * @module scripts/bench/api-process
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Child, freePort, start, tempDir, waitForAnswer } from './children.ts';
 
@@ -40,6 +41,14 @@ export interface ApiOptions {
 /** What `npm start` runs (package.json). */
 export const START_SCRIPT = 'scripts/start.mjs';
 
+/** The node flags `npm start` gives (package.json `scripts.start`: `node <flags> scripts/start.mjs`). */
+export function startNodeArgs(cwd = '.'): string[] {
+  const start: string = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).scripts.start;
+  const m = /^node((?: --\S+)*) scripts\/start\.mjs$/.exec(start);
+  if (!m) throw new Error(`package.json scripts.start is not "node [flags] ${START_SCRIPT}": ${start}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
 /** A path no route has: the cheapest request that still goes through the whole stack. */
 export const PROBE_PATH = '/bench-probe';
 
@@ -47,7 +56,7 @@ export async function startApi(options: ApiOptions = {}): Promise<Api> {
   const port = await freePort();
   const databaseUrl = options.databaseUrl ?? join(tempDir('data'), 'saasignal.db');
   const spawned = performance.now();
-  const child = start(process.execPath, [...(options.nodeArgs ?? []), START_SCRIPT], {
+  const child = start(process.execPath, [...startNodeArgs(options.cwd), ...(options.nodeArgs ?? []), START_SCRIPT], {
     cwd: options.cwd,
     env: {
       ...UNTHROTTLED_ENV,

@@ -25,7 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type RequestSpec } from 'autocannon';
-import { START_SCRIPT, UNTHROTTLED_ENV } from './api-process.ts';
+import { START_SCRIPT, startNodeArgs, UNTHROTTLED_ENV } from './api-process.ts';
 import { call, createTenant, seedOverHttp } from './api-setup.ts';
 import { cleanUp, compileTs, freePort, start, tempDir, waitForAnswer } from './children.ts';
 import { SCENARIOS } from './server-bench.ts';
@@ -51,7 +51,7 @@ const requests = Number(values.requests);
 const NODE_FLAGS = ['--single-threaded'];
 /** What each target runs: the API as `npm start` runs it, the baselines compiled like it. */
 const targets: Record<string, () => Promise<string[]>> = {
-  api: async () => (values.start === 'tsx' ? ['--import', 'tsx', 'server/main.ts'] : [START_SCRIPT]),
+  api: async () => (values.start === 'tsx' ? ['--import', 'tsx', 'server/main.ts'] : [...startNodeArgs(values.checkout), START_SCRIPT]),
   express: async () => [await compileTs('scripts/bench/bare-express.ts')],
   http: async () => [await compileTs('scripts/bench/bare-http.ts')],
 };
