@@ -4,7 +4,8 @@
  * the URL, a header or a body: paths hold KV keys and channel names, query strings hold browser
  * tokens, headers hold credentials. A request no route matched logs `route: null`.
  * Comes right after `requestId` (server/app.ts), so that every line carries the id the client
- * sees in `X-Request-Id`. 5xx answers log at `error`, the rest at `info`.
+ * sees in `X-Request-Id`. 5xx answers log at `error`; an answer the client left before it was
+ * complete at `warn` (`aborted: true`); the rest, event streams ended by either side included, at `info`.
  *
  * @module server/http/request-log
  */
@@ -33,12 +34,18 @@ export function requestLog(logger: Logger): RequestHandler {
     const started = Date.now();
     res.once('close', () => {
       const answered = res.headersSent || res.writableFinished;
-      const failed = !res.writableFinished || res.statusCode >= 500;
-      if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
+      // An event stream ends when either side closes it: a client going away is its normal end.
+      // Any other answer the client left before it was complete is `aborted`, a warning: the
+      // client's doing, not a failure of the server (only a 5xx is `error`, which operators alert on).
+      const stream = answered && String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+      const aborted = !res.writableFinished && !stream;
+      const level = answered && res.statusCode >= 500 ? 'error' : aborted ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
       const fields: Record<string, unknown> = { request_id: (res as Response<unknown, Locals>).locals.requestId };
       if (answered) Object.assign(fields, { method: req.method, route: routeOf(req), status: res.statusCode });
+      if (aborted) fields.aborted = true;
       fields.duration_ms = Date.now() - started;
-      logger[failed ? 'error' : 'info'](fields, 'request');
+      logger[level](fields, 'request');
     });
     next();
   };

@@ -85,3 +85,32 @@ it('LOG_LEVEL=warn leaves successful requests out', async () => {
 it('refuses a LOG_LEVEL that is not a level, naming the levels', () => {
   expect(() => createLogger('verbose')).toThrow('LOG_LEVEL=verbose is not a level: use fatal, error, warn, info, debug, trace, silent');
 });
+
+it('a client leaving an event stream is its normal end (info); leaving before an answer is complete is a warning, never an error', async () => {
+  const { key } = await quickStart(base);
+  lines.length = 0;
+  // An event stream the client closes once it is open.
+  const stream = new AbortController();
+  const sse = await fetch(`${base}/infra/channels/room/subscribe`, { headers: { Authorization: `Bearer ${key}` }, signal: stream.signal });
+  expect(sse.status).toBe(200);
+  await sse.body!.getReader().read();
+  stream.abort();
+  // A request whose client goes away before the answer: a body announced but never sent in full.
+  const { request } = await import('node:http');
+  await new Promise<void>((resolve) => {
+    const req = request(`${base}/infra/kv/left-early`, { method: 'PUT', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': '1000' } });
+    req.on('error', () => resolve());
+    req.write('{"value":');
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 100);
+  });
+  await expect.poll(() => lines.length, { timeout: 5000 }).toBe(2);
+  const byRoute = Object.fromEntries(lines.map((l) => [String(l.route ?? l.request_id), l]));
+  expect(byRoute['/infra/channels/:channel/subscribe']).toMatchObject({ level: 'info', status: 200 });
+  expect(byRoute['/infra/channels/:channel/subscribe']).not.toHaveProperty('aborted');
+  const left = lines.find((l) => l !== byRoute['/infra/channels/:channel/subscribe'])!;
+  expect(left).toMatchObject({ level: 'warn', aborted: true });
+  expect(lines.some((l) => l.level === 'error')).toBe(false);
+});
