@@ -197,7 +197,7 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
     let topUpErrors = 0;
     if (totalRequests < topUp.requests) {
       const get = SCENARIOS[0];
-      const sent = await sendAmount({ name: 'top-up', url: api.base, connections: timing.connections, requests: get.requests(tenant) }, topUp.requests - totalRequests, topUp.maxSeconds);
+      const sent = await sendAmount({ name: 'top-up', url: api.base, connections: timing.connections, requests: get.requests(tenant) }, Math.ceil(topUp.requests - totalRequests), topUp.maxSeconds);
       totalRequests += sent.answered;
       topUpErrors = sent.non2xx + sent.errors;
       log(`  ${config.store}: ${sent.answered} more KV gets, ${totalRequests} requests in all`);
