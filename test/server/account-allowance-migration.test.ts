@@ -5,13 +5,11 @@
  * organizations are all in a past month is refilled at once, and an account row that already
  * exists is kept.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentPeriod, readBalance } from '../../server/billing/balance.ts';
 import { type Db, migrate, openDb } from '../../server/db/index.ts';
+import { createPgSchema } from '../support/pg-schema.ts';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -23,15 +21,9 @@ async function open(store: 'sqlite' | 'postgres'): Promise<Db> {
     cleanups.push(() => db.close());
     return db;
   }
-  const schema = `allowance_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  const db = await openDb({ url: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}` });
+  const schema = await createPgSchema('allowance');
+  cleanups.push(schema.drop);
+  const db = await openDb({ url: schema.url });
   cleanups.push(() => db.close());
   return db;
 }

@@ -7,15 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCache } from '../../server/auth/credential-cache.ts';
 import { RevocationEpoch } from '../../server/auth/revocation-epoch.ts';
 import { revokes } from '../../server/db/write-watch.ts';
+import { createPgSchema, type PgSchema } from '../support/pg-schema.ts';
 import { bearer, createProject, createToken, expectError, inviteToken, openApp, signUp, type TestApp, type User } from './support/platform.ts';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('which writes move the revocation epoch', () => {
@@ -121,7 +120,7 @@ describe('RevocationEpoch through Redis', () => {
 
 describe('two instances on one database and one Redis', () => {
   const id = randomBytes(4).toString('hex');
-  const schema = `credcache_${id}`;
+  let schema: PgSchema | undefined;
   const prefix = `credcache:${id}:`;
   let a: TestApp;
   let b: TestApp;
@@ -129,12 +128,8 @@ describe('two instances on one database and one Redis', () => {
   let projectId: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const dbUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const options = { dbUrl, redisUrl: REDIS_URL, rateLimit: { livePerMinute: 1e6, authPerMinute: 1e6, redisPrefix: `${prefix}rl:` }, infra: { redisKeyPrefix: prefix } };
+    schema = await createPgSchema('credcache');
+    const options = { dbUrl: schema.url, redisUrl: REDIS_URL, rateLimit: { livePerMinute: 1e6, authPerMinute: 1e6, redisPrefix: `${prefix}rl:` }, infra: { redisKeyPrefix: prefix } };
     a = await openApp(options);
     b = await openApp(options);
     owner = await signUp(a.app, 'credcache-owner');
@@ -142,10 +137,7 @@ describe('two instances on one database and one Redis', () => {
   }, 60_000);
   afterAll(async () => {
     for (const t of [a, b]) await t?.close();
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await schema?.drop();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);

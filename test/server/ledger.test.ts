@@ -8,14 +8,13 @@
  * organization is deleted before its instance flushed.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readBalance } from '../../server/billing/balance.ts';
 import { Ledger } from '../../server/billing/ledger.ts';
 import { readUsage } from '../../server/billing/usage.ts';
 import { type Db, openDb } from '../../server/db/index.ts';
+import { createPgSchema } from '../support/pg-schema.ts';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -28,17 +27,10 @@ async function twoInstances(store: 'sqlite' | 'postgres'): Promise<[Db, Db]> {
     cleanups.push(() => db.close());
     return [db, db];
   }
-  const schema = `ledger_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const a = await openDb({ url });
-  const b = await openDb({ url });
+  const schema = await createPgSchema('ledger');
+  cleanups.push(schema.drop);
+  const a = await openDb({ url: schema.url });
+  const b = await openDb({ url: schema.url });
   cleanups.push(() => a.close(), () => b.close());
   return [a, b];
 }

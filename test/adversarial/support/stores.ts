@@ -10,13 +10,11 @@
  *   afterAll(() => store.closeAll());
  * });
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import type { AppOptions } from '../../../server/app.ts';
 import { openApp, type TestApp } from '../../server/support/platform.ts';
+import { createPgSchema, type PgSchema } from '../../support/pg-schema.ts';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Store {
@@ -43,18 +41,13 @@ function sqlite(): Store {
 
 /** PostgreSQL, with Redis (KV, channels and counters there) or without (KV in PostgreSQL). */
 function postgresRedis(withRedis = true): Store {
-  const opened: { t: TestApp; schema: string; prefix: string }[] = [];
+  const opened: { t: TestApp; schema: PgSchema; prefix: string }[] = [];
   return {
     name: withRedis ? 'postgres+redis' : 'postgres',
     async open(options = {}) {
-      const id = randomBytes(4).toString('hex');
-      const schema = `adv_${id}`;
-      const prefix = `adv:${id}:`;
-      const admin = new pg.Client({ connectionString: PG_URL });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-      const dbUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const schema = await createPgSchema('adv');
+      const prefix = `adv:${schema.name}:`;
+      const dbUrl = schema.url;
       const t = await openApp(
         withRedis
           ? {
@@ -70,18 +63,15 @@ function postgresRedis(withRedis = true): Store {
       return t;
     },
     async closeAll() {
-      const admin = new pg.Client({ connectionString: PG_URL });
-      await admin.connect();
       const redis = new Redis(REDIS_URL);
       try {
         for (const { t, schema, prefix } of opened.splice(0)) {
           await t.close();
-          await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await schema.drop();
           const keys = await redis.keys(`${prefix}*`);
           if (keys.length > 0) await redis.del(...keys);
         }
       } finally {
-        await admin.end();
         redis.disconnect();
       }
     },
