@@ -413,6 +413,18 @@ defineOperation({
   sdk: { method: 'core.oauth.decideDevice', args: ['body'] },
 });
 
+/** One CLI session, the example of a grant and of the list. */
+const GRANT_EXAMPLE = {
+  id: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR',
+  client: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' },
+  user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
+  org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
+  project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
+  scopes: ['kv:read', 'kv:write'],
+  created_at: '2026-03-10T13:15:00.000Z',
+  last_used_at: null,
+};
+
 export const OAuthGrant = registry.register(
   'OAuthGrant',
   z
@@ -428,31 +440,13 @@ export const OAuthGrant = registry.register(
     })
     .openapi({
       description: 'An authorized CLI session: what one login granted, until it is revoked.',
-      example: {
-        id: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR',
-        client: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' },
-        user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-        org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-        project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
-        scopes: ['kv:read', 'kv:write'],
-        created_at: '2026-03-10T13:15:00.000Z',
-        last_used_at: null,
-      },
+      example: GRANT_EXAMPLE,
     }),
 );
 
 export const OAuthGrantList = registry.register(
   'OAuthGrantList',
-  z.object({ grants: z.array(OAuthGrant).max(500).openapi({ description: 'The newest 500 sessions that are not revoked.' }) }).openapi({ example: { grants: [OAuthGrant.parse({
-    id: 'ogr_01JNXSE1F2G3H4J5K6M7N8P9QR',
-    client: { client_id: CLI_CLIENT_ID, name: 'SaaSignal CLI' },
-    user_id: 'usr_01JNXSB1C2D3E4F5G6H7J8K9MN',
-    org_id: 'org_01JNXS8QZ3M2V7K4T9R5W6Y8AB',
-    project_id: 'proj_01JNXS9B2C3D4E5F6G7H8J9KMN',
-    scopes: ['kv:read', 'kv:write'],
-    created_at: '2026-03-10T13:15:00.000Z',
-    last_used_at: null,
-  })] } }),
+  z.object({ grants: z.array(OAuthGrant).max(500).openapi({ description: 'The newest 500 sessions that are not revoked.' }) }).openapi({ example: { grants: [OAuthGrant.parse(GRANT_EXAMPLE)] } }),
 );
 
 defineOperation({
