@@ -183,7 +183,7 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
           const open = await runOpenLoop(api.base, scenario.requests(tenant), result.rps / 2, timing.seconds);
           openLoop[scenario.name] = open;
           totalRequests += open.rps * timing.seconds;
-          log(`  ${config.store} ${scenario.name} open loop at ${open.rate} req/s: p50 ${open.p50} ms, p99 ${open.p99} ms`);
+          log(`  ${config.store} ${scenario.name} open loop at ${open.rate} req/s: p50 ${open.p50} ms, p99 ${open.p99} ms (sent late: p99 ${open.sendLagP99} ms)`);
         }
       } finally {
         if (subscriber) {
