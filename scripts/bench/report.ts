@@ -100,7 +100,10 @@ function renderServer(r: Results, level: '##' | '###'): string[] {
       '',
       `Two API processes on the same database and Redis, each loaded with ${r.options.connections / 2} connections of KV gets by one ` +
         `organization's token at once: ${int(t.rps)} metered requests/s in all (${t.perInstance.map(int).join(' + ')}), ${t.non2xx} non-2xx / ${t.errors} errors. ` +
-        `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.`,
+        `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.` +
+        (t.twoOrgsRps
+          ? ` The control, alternating with it on the same instances: each instance loaded by an organization of its own (no shared balance), ${int(t.twoOrgsRps)} req/s; one organization got ${Math.round((100 * t.rps) / t.twoOrgsRps)}% of that.`
+          : ''),
       '',
     );
   }
