@@ -23,6 +23,7 @@ import { docsDir, ensureDocs } from '../docs-site/index.ts';
 import { createLogger } from './log.ts';
 import { type DataLock, lockDatabase } from './startup/data-lock.ts';
 import { exitWith, maskUrl, SetupError } from './startup/setup-error.ts';
+import { speedUpValidatorStartup } from './startup/validator-startup.ts';
 
 /** Reports why the server cannot start, in one line for a setting to fix, and exits 1. */
 function cannotStart(err: unknown): never {
@@ -60,6 +61,9 @@ const created = await (async () => {
   if (target.kind === 'sqlite' && target.file !== ':memory:') dataLock = await lockDatabase(target.file, url);
   // Several deployments (or test runs) can share one Redis, each under its own key prefix.
   const redisPrefix = process.env.REDIS_KEY_PREFIX || undefined;
+  // The validator prepares the document before the first answer: without its two quadratic or
+  // wasted steps (~0.35 s of CPU on Node 20).
+  speedUpValidatorStartup();
   return createApp({
     dbUrl: url,
     redisUrl: process.env.REDIS_URL || undefined,

@@ -5,6 +5,7 @@
  *
  * @module spec/common
  */
+import { ERROR_DETAILS_MAX, ERROR_TEXT_MAX, ORIGIN_MAX } from './limits.ts';
 import { registry, z } from './registry.ts';
 
 /** Response headers as plain references (the generator's own type is a union of three OpenAPI versions). */
@@ -228,10 +229,9 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** The error handler cuts a longer message, detail path or detail message to this many characters (an ellipsis last). */
-export const ERROR_TEXT_MAX = 2048;
-/** The error handler keeps the first this many validation details. */
-export const ERROR_DETAILS_MAX = 100;
+// The error handler's bounds and the trusted origins' length are defined in limits.ts (the server
+// imports them without loading the schemas).
+export { ERROR_DETAILS_MAX, ERROR_TEXT_MAX, ORIGIN_MAX };
 
 export const ErrorEnvelope = registry.register(
   'Error',
@@ -275,8 +275,6 @@ export const ErrorEnvelope = registry.register(
 );
 
 // ---- response headers ----------------------------------------------------------------------
-/** The longest origin the server trusts (and so echoes in `Access-Control-Allow-Origin`); longer entries of `SAASIGNAL_TRUSTED_ORIGINS` are ignored. */
-export const ORIGIN_MAX = 2048;
 registry.registerComponent('headers', 'X-Request-Id', {
   description: 'Unique id of this request; quote it when you report a problem.',
   schema: { type: 'string' as const, maxLength: 30, pattern: `^req_${ULID}$`, example: 'req_01JNXSD1E2F3G4H5J6K7M8N9PQ' },

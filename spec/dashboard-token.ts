@@ -7,10 +7,11 @@
  */
 import { errors, OrgId, ok, ProjectId, Scopes, Timestamp } from './common.ts';
 import { ApiTokenSecret } from './tokens.ts';
+import { DASHBOARD_TOKEN_TTL } from './limits.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
-/** How long a Dashboard token lives, in seconds. */
-export const DASHBOARD_TOKEN_TTL = 900;
+// Defined in limits.ts (the server imports it without loading the schemas).
+export { DASHBOARD_TOKEN_TTL };
 
 export const DashboardToken = registry.register(
   'DashboardToken',

@@ -12,14 +12,11 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628
  */
 import { ALL_SCOPES, baseHeaders, Deleted, errors, jsonBody, OrgId, ok, orNull, ProjectId, Scope, Timestamp, UserId } from './common.ts';
+import { CLI_CLIENT_ID, OAUTH_PREFIX, OAUTH_TTL } from './limits.ts';
 import { defineOperation, registry, z } from './registry.ts';
 
-/** The one registered client: the CLI, a public client (no secret) with loopback redirects. */
-export const CLI_CLIENT_ID = 'saasignal-cli';
-/** Lifetimes, in seconds. */
-export const OAUTH_TTL = { code: 60, access: 3600, refresh: 30 * 24 * 3600, device: 600, deviceInterval: 5 } as const;
-/** Prefixes of the secrets, so a leaked one is recognisable (secret scanners, logs). */
-export const OAUTH_PREFIX = { access: 'oat_', refresh: 'ort_' } as const;
+// Defined in limits.ts (the server imports them without loading the schemas).
+export { CLI_CLIENT_ID, OAUTH_PREFIX, OAUTH_TTL };
 
 const FORM = 'application/x-www-form-urlencoded';
 const form = <T extends z.ZodType>(schema: T) => ({ required: true, content: { [FORM]: { schema } } });

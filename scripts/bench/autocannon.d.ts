@@ -27,8 +27,6 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
-    /** Requests per second over all connections: an open loop (see scripts/bench/open-loop.ts). */
-    overallRate?: number;
     timeout?: number;
     pipelining?: number;
     method?: string;

@@ -19,7 +19,7 @@ import type { CredentialKind, OperationInfo } from '../spec.ts';
 import { hashSecret, isApiTokenSecret, type TokenMode } from './api-tokens.ts';
 import type { Auth } from './better-auth.ts';
 import { BROWSER_PREFIX, type BrowserClaims, type BrowserTokens } from './browser-tokens.ts';
-import { OAUTH_PREFIX } from '../../spec/oauth.ts';
+import { OAUTH_PREFIX } from '../../spec/limits.ts';
 import { proveAccessToken, proveGrant } from '../oauth/grants.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { intersectScopes, parseScopes } from './scopes.ts';

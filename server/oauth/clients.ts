@@ -8,7 +8,7 @@
  * @module server/oauth/clients
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  */
-import { CLI_CLIENT_ID } from '../../spec/oauth.ts';
+import { CLI_CLIENT_ID } from '../../spec/limits.ts';
 
 export interface OAuthClientInfo {
   client_id: string;

@@ -10,7 +10,7 @@
  * @module server/oauth/protocol
  */
 import type { Request, Response } from 'express';
-import { OAUTH_PREFIX } from '../../spec/oauth.ts';
+import { OAUTH_PREFIX } from '../../spec/limits.ts';
 import { hasScope } from '../auth/scopes.ts';
 import type { Handlers, Locals } from '../context.ts';
 import type { Db } from '../db/index.ts';

@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { OAUTH_PREFIX } from '../../spec/oauth.ts';
+import { OAUTH_PREFIX } from '../../spec/limits.ts';
 import { hashSecret } from '../auth/api-tokens.ts';
 
 export { hashSecret };

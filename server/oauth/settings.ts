@@ -3,7 +3,7 @@
  *
  * @module server/oauth/settings
  */
-import { OAUTH_TTL } from '../../spec/oauth.ts';
+import { OAUTH_TTL } from '../../spec/limits.ts';
 
 export interface OAuthSettings {
   codeTtl: number;

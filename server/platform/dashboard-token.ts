@@ -6,7 +6,7 @@
  * @module server/platform/dashboard-token
  */
 import type { Response } from 'express';
-import { DASHBOARD_TOKEN_TTL } from '../../spec/dashboard-token.ts';
+import { DASHBOARD_TOKEN_TTL } from '../../spec/limits.ts';
 import { newTokenSecret } from '../auth/api-tokens.ts';
 import { hasScope } from '../auth/scopes.ts';
 import type { Handlers, Locals } from '../context.ts';
