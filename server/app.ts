@@ -8,8 +8,9 @@
  *      -> metering -> handler
  *   -> one error handler (the `Error` envelope, always with `X-Request-Id`).
  *
- * Routes are not written by hand: each operation of the document is mounted at its path with the
- * handler of the same operationId, and a missing handler stops the app from starting.
+ * Routes are not written by hand: each operation of the document runs with the handler of the same
+ * operationId (through http/operation-router.ts, from the operation the validator matched), and a
+ * missing handler stops the app from starting.
  *
  * @module server/app
  */
@@ -47,7 +48,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { healthHandlers, type Readiness, readiness, sharedReadiness } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
-import { openApiValidation, validatedPathParams } from './http/openapi-validation.ts';
+import { openApiValidation } from './http/openapi-validation.ts';
+import { type OperationRoute, operationRouter } from './http/operation-router.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import { admitStreams } from './streams/guard.ts';
@@ -225,30 +227,28 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     assertEveryOperationHandled(handlers);
     const forgery = csrf(trustedOrigins());
     const verified = verifiedCredentials();
-    for (const op of operationsById.values()) {
-      const handler = handlers[op.operationId]!;
+    const routes: OperationRoute[] = [...operationsById.values()].map((op) => ({
+      method: op.method,
+      expressPath: op.expressPath,
       // The invalid-credential limit comes before identify: a refused address costs no lookup.
-      const chain =
-        op.credentials.length === 0
-          ? [noStore, ...(op.rateLimited ? [limiters.invalidCredentials, limiters.perIp] : [])]
-          : [
-              noStore,
-              ...(op.credentials.includes('session') ? [forgery] : []),
-              limiters.invalidCredentials,
-              identify(op, { db, auth, browser, verified }),
-              limiters.perCredential,
-              authorize(op, db),
-              checkRequest(infra.checks[op.operationId]),
-              keys.middleware(op),
-              admitStreams(op, streams),
-              meter(op, ledger),
-            ];
-      // The path parameters as the validator decoded them (what its `app.param` callbacks did).
-      const params = [...op.expressPath.matchAll(/:(\w+)/g)].map((m) => m[1]);
-      if (params.length > 0) chain.unshift(validatedPathParams(params));
       // Handlers and these middlewares type `res.locals` as `Locals`; Express types it loosely.
-      app[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](op.expressPath, ...(chain as RequestHandler[]), handler as unknown as RequestHandler);
-    }
+      handlers: (op.credentials.length === 0
+        ? [noStore, ...(op.rateLimited ? [limiters.invalidCredentials, limiters.perIp] : []), handlers[op.operationId]!]
+        : [
+            noStore,
+            ...(op.credentials.includes('session') ? [forgery] : []),
+            limiters.invalidCredentials,
+            identify(op, { db, auth, browser, verified }),
+            limiters.perCredential,
+            authorize(op, db),
+            checkRequest(infra.checks[op.operationId]),
+            keys.middleware(op),
+            admitStreams(op, streams),
+            meter(op, ledger),
+            handlers[op.operationId]!,
+          ]) as RequestHandler[],
+    }));
+    app.use(operationRouter(routes));
 
     app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
     app.use(errorHandler({ log, strict: options.validateResponses ?? false }));

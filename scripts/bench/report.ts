@@ -78,11 +78,16 @@ function renderServer(r: Results, level: '##' | '###'): string[] {
         'Open loop: requests at a fixed rate of half the throughput measured above, evenly spaced (one every 1/rate s, ' +
           'scripts/bench/open-loop.ts, keep-alive connections opened as needed), whatever the answers\' pace: the latency a client ' +
           'sees below capacity. Each latency runs from the request\'s scheduled send time, so a request the client sent late counts ' +
-          'its delay too; "sent late" is that delay alone (the load generator\'s own stalls, on the same cores).',
+          'its delay too; "sent late" is that delay alone (the load generator\'s own stalls, on the same cores). Under each scenario, ' +
+          'bare Express 5 in the same open loop at the same rate, right after it: the tail the machine alone gives a server with a trivial handler.',
         '',
         table(
           ['scenario', 'rate req/s', 'answered req/s', 'p50 ms', 'p99 ms', 'sent late p99 ms', 'non-2xx / errors'],
-          open.map(([name, o]) => [name, int(o.rate), int(o.rps), o.p50, o.p99, o.sendLagP99 ?? '—', `${o.non2xx} / ${o.errors}`]),
+          open.flatMap(([name, o]) => {
+            const c = store.openLoopControl?.[name];
+            const row = (label: string, x: typeof o) => [label, int(x.rate), int(x.rps), x.p50, x.p99, x.sendLagP99 ?? '—', `${x.non2xx} / ${x.errors}`];
+            return c ? [row(name, o), row('↳ bare Express 5, same rate', c)] : [row(name, o)];
+          }),
         ),
         '',
       );
@@ -95,7 +100,10 @@ function renderServer(r: Results, level: '##' | '###'): string[] {
       '',
       `Two API processes on the same database and Redis, each loaded with ${r.options.connections / 2} connections of KV gets by one ` +
         `organization's token at once: ${int(t.rps)} metered requests/s in all (${t.perInstance.map(int).join(' + ')}), ${t.non2xx} non-2xx / ${t.errors} errors. ` +
-        `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.`,
+        `Once both had written their charges, the balance had dropped by ${int(t.balanceDrop)} μt; the answers announced ${int(t.announced)} μt in \`X-Microtokens-Used\`.` +
+        (t.twoOrgsRps
+          ? ` The control, alternating with it on the same instances: each instance loaded by an organization of its own (no shared balance), ${int(t.twoOrgsRps)} req/s; one organization got ${Math.round((100 * t.rps) / t.twoOrgsRps)}% of that.`
+          : ''),
       '',
     );
   }

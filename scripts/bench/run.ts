@@ -91,7 +91,7 @@ async function serverSection(): Promise<NonNullable<Results['server']>> {
     try {
       stores.push(await runStore({ store: 'PostgreSQL + Redis', ...provisioned }, timing, topUp, log));
       twoInstances = await runTwoInstances(provisioned, timing.seconds, timing.connections);
-      log(`  one organization on two instances: ${Math.round(twoInstances.rps)} metered req/s; balance drop ${twoInstances.balanceDrop} μt, announced ${twoInstances.announced} μt`);
+      log(`  one organization on two instances: ${Math.round(twoInstances.rps)} metered req/s (two organizations: ${Math.round(twoInstances.twoOrgsRps ?? 0)}); balance drop ${twoInstances.balanceDrop} μt, announced ${twoInstances.announced} μt`);
     } finally {
       const { redisKeys } = await provisioned.cleanUp();
       if (redisKeys === 0) throw new Error('no Redis key under the run\'s prefix: the server did not use REDIS_KEY_PREFIX, so its keys could not be cleaned up');

@@ -102,6 +102,11 @@ export interface StoreRun {
   topUpErrors: number;
   /** Open-loop latency at half the closed loop's throughput, per scenario measured so. */
   openLoop?: Record<string, OpenLoopResult>;
+  /**
+   * Bare Express 5 in the same open loop at the same rate, right after each scenario's: what
+   * the machine itself (shared cores, the load generator beside the server) adds to the tail.
+   */
+  openLoopControl?: Record<string, OpenLoopResult>;
   /** The V8 heap (from --trace-gc): most used before a collection, and most committed, bytes. */
   heap?: { peakUsed: number; peakCommitted: number };
 }
@@ -126,18 +131,27 @@ export interface BaselineRun {
   result: LoadResult;
 }
 
-export async function runBaseline(name: BaselineRun['name'], timing: Timing): Promise<BaselineRun> {
+/** What a baseline answers: the same small JSON a KV get returns. */
+const BASELINE_REQUESTS: RequestSpec[] = [{ method: 'GET', path: '/infra/kv/hello', headers: { authorization: 'Bearer sk_live_baseline' } }];
+
+async function startBaseline(name: BaselineRun['name']) {
   const port = await freePort();
   const script = await compileTs(name === 'bare node:http' ? 'scripts/bench/bare-http.ts' : 'scripts/bench/bare-express.ts');
   const child = start(process.execPath, [script], { env: { PORT: String(port) } });
+  const base = `http://127.0.0.1:${port}`;
   try {
-    const base = `http://127.0.0.1:${port}`;
     await waitForAnswer(`${base}/infra/kv/hello`, child);
-    const result = await runLoad(
-      { name, url: base, ...timing, requests: [{ method: 'GET', path: '/infra/kv/hello', headers: { authorization: 'Bearer sk_live_baseline' } }] },
-      child.pid,
-    );
-    return { name, result };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { base, child };
+}
+
+export async function runBaseline(name: BaselineRun['name'], timing: Timing): Promise<BaselineRun> {
+  const { base, child } = await startBaseline(name);
+  try {
+    return { name, result: await runLoad({ name, url: base, ...timing, requests: BASELINE_REQUESTS }, child.pid) };
   } finally {
     await child.stop();
   }
@@ -166,10 +180,15 @@ export interface TopUp {
 export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp, log: (line: string) => void): Promise<StoreRun> {
   const api = await startApi({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, nodeArgs: ['--trace-gc'] });
   const heap = watchHeap(api);
+  const control = await startBaseline('bare Express 5').catch(async (err) => {
+    await api.stop();
+    throw err;
+  });
   try {
     const tenant = await prepare(api);
     const scenarios: LoadResult[] = [];
     const openLoop: Record<string, OpenLoopResult> = {};
+    const openLoopControl: Record<string, OpenLoopResult> = {};
     let subscriberEvents = 0;
     let totalRequests = 0;
     for (const scenario of SCENARIOS) {
@@ -183,7 +202,9 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
           const open = await runOpenLoop(api.base, scenario.requests(tenant), result.rps / 2, timing.seconds);
           openLoop[scenario.name] = open;
           totalRequests += open.rps * timing.seconds;
-          log(`  ${config.store} ${scenario.name} open loop at ${open.rate} req/s: p50 ${open.p50} ms, p99 ${open.p99} ms (sent late: p99 ${open.sendLagP99} ms)`);
+          const floor = await runOpenLoop(control.base, BASELINE_REQUESTS, result.rps / 2, timing.seconds);
+          openLoopControl[scenario.name] = floor;
+          log(`  ${config.store} ${scenario.name} open loop at ${open.rate} req/s: p50 ${open.p50} ms, p99 ${open.p99} ms (sent late: p99 ${open.sendLagP99} ms; bare Express 5 at that rate: p99 ${floor.p99} ms)`);
         }
       } finally {
         if (subscriber) {
@@ -204,8 +225,9 @@ export async function runStore(config: StoreConfig, timing: Timing, topUp: TopUp
     }
     const mem = memory(api.child.pid);
     return {
-      topUpErrors, store: config.store, scenarios, subscriberEvents, totalRequests: Math.round(totalRequests), peakRss: mem.peakRss, rss: mem.rss, startMs: api.startMs, openLoop, heap };
+      topUpErrors, store: config.store, scenarios, subscriberEvents, totalRequests: Math.round(totalRequests), peakRss: mem.peakRss, rss: mem.rss, startMs: api.startMs, openLoop, openLoopControl, heap };
   } finally {
+    await control.child.stop();
     await api.stop();
   }
 }

@@ -48,6 +48,8 @@ export const START_LIMIT_MS = 2000;
 /** Open-loop p99 at half the maximum: embedded, and with PostgreSQL + Redis (issue 16). */
 export const OPEN_P99_LIMIT_MS = { embedded: 10, shared: 20 };
 export const METERED_ONE_ORG_RPS = 5000;
+/** One organization's share of two organizations' throughput on the same instances that shows the balance is no bound. */
+export const ONE_ORG_SHARE = 0.9;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -83,7 +85,14 @@ export function checkTargets(r: Results): TargetCheck[] {
   }
   if (r.server?.twoInstances) {
     const t = r.server.twoInstances;
-    checks.push({ target: `PostgreSQL + Redis: ≥ ${METERED_ONE_ORG_RPS.toLocaleString('en-US')} metered requests/s for one organization on 2 instances`, measured: `${Math.round(t.rps).toLocaleString('en-US')} req/s`, met: t.rps >= METERED_ONE_ORG_RPS });
+    // The issue's alternative: bounded by the instances and the KV store, not by the one balance,
+    // i.e. one organization gets (nearly) what two organizations get on the same instances.
+    const share = t.twoOrgsRps ? t.rps / t.twoOrgsRps : undefined;
+    checks.push({
+      target: `PostgreSQL + Redis: ≥ ${METERED_ONE_ORG_RPS.toLocaleString('en-US')} metered requests/s for one organization on 2 instances, or ≥ ${ONE_ORG_SHARE * 100}% of what two organizations get on them (not bounded by the balance)`,
+      measured: `${Math.round(t.rps).toLocaleString('en-US')} req/s${share === undefined ? '' : `, ${Math.round(share * 100)}% of two organizations' ${Math.round(t.twoOrgsRps!).toLocaleString('en-US')} req/s`}`,
+      met: t.rps >= METERED_ONE_ORG_RPS || (share !== undefined && share >= ONE_ORG_SHARE),
+    });
   }
   if (r.scale) {
     const { small, large } = r.scale;

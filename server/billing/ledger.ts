@@ -40,6 +40,12 @@ export const FLUSH_MS = 1_000;
 export const STALE_MS = 15_000;
 /** A hold covers this many calls of the price that asked for it, at most. */
 const CALLS_PER_HOLD = 1_000;
+/**
+ * When a hold has fewer calls of the current price left than this, the next one is taken in the
+ * background, so that requests do not wait for its transaction (a few round trips to PostgreSQL
+ * and a commit: tens to hundreds of milliseconds on a busy machine, for every request meanwhile).
+ */
+const REFILL_AHEAD_CALLS = CALLS_PER_HOLD / 2;
 
 interface Usage {
   day: string;
@@ -62,6 +68,8 @@ interface OrgState {
   usage: Map<string, Usage>;
   /** Charged since the last flush (an idle organization's hold is given back). */
   active: boolean;
+  /** A hold is being taken ahead of need ({@link REFILL_AHEAD_CALLS}). */
+  refilling?: boolean;
 }
 
 /** Holds and flushes of one owner's organizations, one at a time. */
@@ -107,7 +115,7 @@ export class Ledger {
    */
   charge(orgId: string, operationId: string, microtokens: number, calls = 1): boolean | Promise<boolean> {
     const s = this.#orgs.get(orgId);
-    if (s && s.unspent >= microtokens) return this.#take(s, operationId, microtokens, calls);
+    if (s && s.unspent >= microtokens) return this.#take(orgId, s, operationId, microtokens, calls);
     return this.#chargeHeld(orgId, operationId, microtokens, calls);
   }
 
@@ -129,12 +137,12 @@ export class Ledger {
         while (s.unspent < microtokens) if (!(await this.#hold(orgId, s, microtokens - s.unspent, microtokens))) return false;
         return true;
       };
-      if (await held()) return this.#take(s, operationId, microtokens, calls);
+      if (await held()) return this.#take(orgId, s, operationId, microtokens, calls);
       // Nothing reservable left: what this instance still holds for this organization, and of the
       // allowance for the owner's others (their top-ups are no use here), becomes reservable, once more.
       await this.#write(orgId, s, true);
       for (const [id, o] of this.#orgs) if (o !== s && o.owner === ownerId && o.heldIncluded > 0) await this.#write(id, o, true);
-      if (await held()) return this.#take(s, operationId, microtokens, calls);
+      if (await held()) return this.#take(orgId, s, operationId, microtokens, calls);
       return false;
     });
   }
@@ -192,10 +200,11 @@ export class Ledger {
     return next;
   }
 
-  #take(s: OrgState, operationId: string, microtokens: number, calls: number): true {
+  #take(orgId: string, s: OrgState, operationId: string, microtokens: number, calls: number): true {
     s.unspent -= microtokens;
     s.spent += microtokens;
     s.active = true;
+    if (calls > 0 && s.unspent < (microtokens / calls) * REFILL_AHEAD_CALLS && !s.refilling && s.owner !== undefined) this.#refill(orgId, s, microtokens / calls);
     const day = new Date().toISOString().slice(0, 10);
     const key = `${day}\u0000${operationId}`;
     const u = s.usage.get(key);
@@ -209,10 +218,26 @@ export class Ledger {
   }
 
   /**
-   * Adds to this instance's hold at least `need` μt (up to a chunk of `price`-sized calls), from
-   * the owner's allowance first, then the organization's top-ups; false if not reservable.
+   * Takes the next hold while this one still pays, on the owner's lane (after a flush in
+   * progress). Only a full chunk, and only while a quarter of the reservable balance covers one
+   * (`plenty`): near the end of the balance, holds are taken as requests need them, as before,
+   * so an instance never sets aside what another instance or organization could still use.
    */
-  async #hold(orgId: string, s: OrgState, need: number, price: number): Promise<boolean> {
+  #refill(orgId: string, s: OrgState, price: number): void {
+    s.refilling = true;
+    this.#serial(s.owner!, () => (this.#orgs.get(orgId) === s ? this.#hold(orgId, s, price * CALLS_PER_HOLD, price, true) : Promise.resolve(false)))
+      .catch((err: unknown) => this.options.log?.('metering hold failed', { org_id: orgId, error: String(err) }))
+      .finally(() => {
+        s.refilling = false;
+      });
+  }
+
+  /**
+   * Adds to this instance's hold at least `need` μt (up to a chunk of `price`-sized calls), from
+   * the owner's allowance first, then the organization's top-ups; false if not reservable (with
+   * `plenty`: unless a quarter of the reservable balance covers `need`).
+   */
+  async #hold(orgId: string, s: OrgState, need: number, price: number, plenty = false): Promise<boolean> {
     const now = Date.now();
     const allowance = this.options.allowance();
     const taken = await this.db.kysely.transaction().execute(async (trx) => {
@@ -223,7 +248,7 @@ export class Ledger {
       const freeIncluded = Math.max(0, b.included - b.includedHeld - s.heldIncluded);
       const freeTopup = Math.max(0, b.topup - b.topupHeld - (s.held - s.heldIncluded));
       const reservable = freeIncluded + freeTopup;
-      if (reservable < need) return null;
+      if (reservable < (plenty ? need * 4 : need)) return null;
       // A quarter of what is left when little is: another instance, or organization, may need some too.
       const take = Math.min(Math.max(need, price * CALLS_PER_HOLD), Math.max(need, Math.floor(reservable / 4)));
       const included = Math.min(take, freeIncluded);

@@ -17,7 +17,8 @@
  *   filed under its first path segment (and routes whose first segment is a parameter), so the
  *   first RegExp that matches is the one the validator's scan would have found;
  * - the validator's `app.param` callbacks (path parameters decoded by the validator override
- *   Express's) become {@link validatedPathParams}, mounted on the routes that have parameters.
+ *   Express's) are not needed: operations run through ./operation-router.ts, which gives the
+ *   handlers the parameters the validator decoded.
  *
  * What is not reimplemented: the request validator itself (Ajv, parameter mutation), the multipart
  * and response stages, their errors: they are the validator's own objects.
@@ -208,17 +209,5 @@ export async function openApiValidation(app: Express, options: ValidationOptions
       return multipartStage(req, res, (err?: unknown) => (err ? next(err) : validateRequest(req, res, next)));
     }
     return validateRequest(req, res, next);
-  };
-}
-
-/**
- * What the validator's `app.param` callbacks did, for a route with these parameters: each takes the
- * value the validator decoded, unless that is empty.
- */
-export function validatedPathParams(names: readonly string[]): RequestHandler {
-  return (req, _res, next) => {
-    const pathParams = (req as OpenApiRequest).openapi?.pathParams;
-    if (pathParams) for (const name of names) req.params[name] = pathParams[name] || req.params[name];
-    next();
   };
 }

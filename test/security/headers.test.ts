@@ -11,7 +11,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../docs-site/html.ts';
-import { pageHeaders, parseCsp, securityHeaders } from '../../server/http/security-headers.ts';
+import { API_CSP, helmetWith, pageHeaders, parseCsp, replayed, securityHeaders } from '../../server/http/security-headers.ts';
 import { bearer, createProject, openApp, PASSWORD, type TestApp, uniqueEmail } from '../server/support/platform.ts';
 
 let t: TestApp;
@@ -122,6 +122,25 @@ describe('pages', () => {
       expect(hsts({ SAASIGNAL_BASE_URL: 'https://api.example.com' })).resolves.toMatch(/max-age=\d+/),
       expect(hsts({ SAASIGNAL_BASE_URL: 'http://localhost:3000' })).resolves.toBeUndefined(),
     ]);
+  });
+
+  it.each([
+    ['the API policy over http', API_CSP, false],
+    ['the API policy behind https', API_CSP, true],
+    ["the docs page's policy", parseCsp(CONTENT_SECURITY_POLICY), false],
+  ])('recorded once, helmet\'s headers are what helmet sets on each answer (%s)', async (_name, policy, https) => {
+    const headersOf = async (middleware: express.RequestHandler) => {
+      const app = express();
+      app.use(middleware);
+      app.get('/', (_req, res) => {
+        res.json({});
+      });
+      const { headers } = await request(app).get('/');
+      return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'date' && name !== 'etag'));
+    };
+    const helmetHeaders = await headersOf(helmetWith(policy, https));
+    expect(Object.keys(helmetHeaders)).toContain('content-security-policy');
+    expect(await headersOf(replayed(helmetWith(policy, https)))).toEqual(helmetHeaders);
   });
 });
 

@@ -150,4 +150,42 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
     const account = await db.kysely.selectFrom('account_allowance').select('included_remaining').where('user_id', '=', owner).executeTakeFirstOrThrow();
     expect(Number(account.included_remaining)).toBe(1_000 - 100);
   });
+
+  it('takes the next hold before this one runs out, so that no request waits for it, while the balance is plenty; near its end, only as requests need', async () => {
+    const [db] = await twoInstances(store);
+    const owner = `usr_ahead${store}`;
+    const at = new Date().toISOString();
+    const org = `org_ahead${store}`;
+    await db.kysely
+      .insertInto('organization')
+      .values({ id: org, name: org, owner_id: owner, slug: `${org}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
+      .execute();
+    // 10 holds of 1,000 calls of 1 μt: plenty for the first 7; the last ones are taken on demand.
+    const ALLOWANCE = 10_000;
+    const ledger = new Ledger(db, { allowance: () => ALLOWANCE, flushMs: 3_600_000 });
+    const held = async () => Number((await db.kysely.selectFrom('balance_hold').select('microtokens').where('org_id', '=', org).executeTakeFirst())?.microtokens ?? 0);
+    // The first charge takes the first hold; every later one is answered at once (not a promise)
+    // while the balance is plenty, the hold being renewed in the background (awaited here by a
+    // flush, which runs on the same lane after it).
+    expect(await ledger.charge(org, 'getKv', 1)).toBe(true);
+    let waited = 0;
+    let charged = 1;
+    for (; charged < 6_000; charged++) {
+      const answer = ledger.charge(org, 'getKv', 1);
+      if (answer !== true) {
+        waited++;
+        expect(await answer).toBe(true);
+      }
+      if (charged % 100 === 0) await ledger.flush(org);
+    }
+    expect(waited).toBe(0);
+    // Never more set aside than the spending written, a hold and the one taken ahead.
+    expect(await held()).toBeLessThanOrEqual(2_000);
+    // Near the end of the balance, holds are only taken on demand: every μt is charged, then 402.
+    while ((await ledger.charge(org, 'getKv', 1)) === true) charged++;
+    expect(charged).toBe(ALLOWANCE);
+    await ledger.close();
+    expect(await readBalance(db, org, ALLOWANCE)).toEqual({ includedRemaining: 0, topupBalance: 0 });
+    expect(await held()).toBe(0);
+  });
 });

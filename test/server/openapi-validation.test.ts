@@ -1,17 +1,19 @@
 /**
  * server/http/openapi-validation.ts against the validator it rewires: two Express apps with the
- * same routes, one behind `express-openapi-validator`'s own `middleware()` (and its `app.param`
- * callbacks), the other behind `openApiValidation` (and `validatedPathParams`), must answer every
- * request alike: the operation found (or the 404 / 405 / 400 and its `Allow` header), the path
- * parameters the route sees, the query and body after validation, and every validation error.
+ * same operations, one behind `express-openapi-validator`'s own `middleware()` (and its `app.param`
+ * callbacks) with a route per operation, the other as the server runs them: `openApiValidation`
+ * then `operationRouter` (server/http/operation-router.ts). They must answer every request alike:
+ * the operation found (or the 404 / 405 / 400 and its `Allow` header), the path parameters the
+ * handler sees, the query and body after validation, and every validation error.
  * Requests come from a table of edge cases and from fast-check, over every path of the document.
  */
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import fc from 'fast-check';
 import * as OpenApiValidator from 'express-openapi-validator';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openApiValidation, validatedPathParams } from '../../server/http/openapi-validation.ts';
+import { openApiValidation } from '../../server/http/openapi-validation.ts';
+import { operationRouter } from '../../server/http/operation-router.ts';
 import { parseQuery } from '../../server/http/url-encoding.ts';
 import { speedUpValidator } from '../../server/http/validator-speedups.ts';
 import { document, operationsById } from '../../server/spec.ts';
@@ -21,16 +23,15 @@ const options = (validateResponses: boolean) =>
 
 type Openapi = { expressRoute: string; openApiRoute: string; pathParams: Record<string, string> } | undefined;
 
-/** Each route answers what the validation left on the request; errors are answered as they are. */
+/** Each operation answers what the validation left on the request; errors are answered as they are. */
 function mount(app: Express, ours: boolean): void {
-  for (const op of operationsById.values()) {
-    const names = [...op.expressPath.matchAll(/:(\w+)/g)].map((m) => m[1]);
-    const first = ours && names.length > 0 ? [validatedPathParams(names)] : [];
-    app[op.method as 'get'](op.expressPath, ...first, (req: Request, res) => {
-      const openapi = (req as Request & { openapi?: Openapi }).openapi;
-      res.status(299).json({ op: op.operationId, params: req.params, query: req.query, body: req.body ?? null, openapi: openapi && { expressRoute: openapi.expressRoute, openApiRoute: openapi.openApiRoute, pathParams: openapi.pathParams } });
-    });
-  }
+  const answer = (operationId: string) => (req: Request, res: Response) => {
+    const openapi = (req as Request & { openapi?: Openapi }).openapi;
+    res.status(299).json({ op: operationId, params: req.params, query: req.query, body: req.body ?? null, openapi: openapi && { expressRoute: openapi.expressRoute, openApiRoute: openapi.openApiRoute, pathParams: openapi.pathParams } });
+  };
+  const ops = [...operationsById.values()];
+  if (ours) app.use(operationRouter(ops.map((op) => ({ method: op.method, expressPath: op.expressPath, handlers: [answer(op.operationId)] }))));
+  else for (const op of ops) app[op.method as 'get'](op.expressPath, answer(op.operationId));
   app.use((req, res) => {
     const openapi = (req as Request & { openapi?: Openapi }).openapi;
     res.status(298).json({ unrouted: true, expressRoute: openapi?.expressRoute ?? null });
