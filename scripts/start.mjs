@@ -13,7 +13,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { bundled, cacheDir, root } from './bundle.mjs';
+import { defaultsToApply, RUNTIME_V8_DEFAULTS } from './v8-defaults.mjs';
 
+// Node read NODE_OPTIONS when it started: a value `.env` adds below never reached V8.
+const nodeOptions = process.env.NODE_OPTIONS;
 // Settings from `.env` (see .env.example) when it exists; variables already set in the
 // environment win, as with `node --env-file`.
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
@@ -33,11 +36,10 @@ if (process.env.npm_lifecycle_event) {
 // requests already answered (live data stays ~45 MB), and V8 let it grow to up to 4× the live
 // heap before collecting (peak RSS 257 MB after 30,000 KV gets at 50 connections). Growing by at
 // most 50% instead: 172 MB, and the same CPU per request (issue 16, BENCHMARKS.md). Read by V8
-// at each full collection, so it can be set here; a `--heap-growing-percent` given to node wins.
-// The young generation's bound cannot be set from here (V8 sizes it when it starts): package.json
-// gives `--max-semi-space-size=16`, Node 20's default, which Node 24 raised (there: peak RSS
-// 279 MB → 200 MB over 20,000 KV gets, same CPU per request).
-const HEAP_GROWING_PERCENT = 50;
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+// at each full collection, so it can be set here; a `--heap-growing-percent` given to node or in
+// NODE_OPTIONS wins. The young generation's bound cannot be set from here (V8 sizes it when it
+// starts): package.json gives `--max-semi-space-size=8` (BENCHMARKS.md, "Node 24: where the RSS
+// goes").
+for (const flag of defaultsToApply(RUNTIME_V8_DEFAULTS, process.execArgv, nodeOptions)) setFlagsFromString(flag);
 
 await import(await bundled('server/main.ts', 'server', cacheDir));

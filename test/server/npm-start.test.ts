@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { defaultsToApply, RUNTIME_V8_DEFAULTS } from '../../scripts/v8-defaults.mjs';
 import { freePort, waitForHttp } from '../support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -86,3 +87,16 @@ it('npm start serves the API; SIGTERM to the npm process stops the server, nothi
   expect(output()).toMatch(/"message":"stopped"/);
   await expect(fetch(`${base}/openapi.json`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
 }, 150_000);
+
+it("npm start's run-time V8 defaults yield to the user's own flag, on the command line or in NODE_OPTIONS", () => {
+  expect(RUNTIME_V8_DEFAULTS).toContain('--heap-growing-percent=50');
+  expect(defaultsToApply(RUNTIME_V8_DEFAULTS, [], undefined)).toEqual(RUNTIME_V8_DEFAULTS);
+  expect(defaultsToApply(RUNTIME_V8_DEFAULTS, ['--max-semi-space-size=8', '--trace-gc'], '--enable-source-maps')).toEqual(RUNTIME_V8_DEFAULTS);
+  expect(defaultsToApply(RUNTIME_V8_DEFAULTS, ['--heap-growing-percent=80'])).not.toContain('--heap-growing-percent=50');
+  // process.execArgv does not list NODE_OPTIONS: a default set at run time would have replaced the user's value.
+  expect(defaultsToApply(RUNTIME_V8_DEFAULTS, [], '--enable-source-maps  --heap-growing-percent=80')).not.toContain('--heap-growing-percent=50');
+  // V8 reads `_` as `-`.
+  expect(defaultsToApply(RUNTIME_V8_DEFAULTS, ['--heap_growing_percent=80'])).not.toContain('--heap-growing-percent=50');
+  expect(defaultsToApply(['--no-maglev'], ['--maglev'])).toEqual([]);
+});
+
