@@ -104,7 +104,7 @@ export async function runOpenLoop(url: string, requests: RequestSpec[], rate: nu
       send(sent, start + sent * interval);
       sent++;
     }
-    if (sent < count) setTimeout(tick, start + sent * interval - performance.now());
+    if (sent < count) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
   };
   setTimeout(tick, 10);
 

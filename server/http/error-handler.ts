@@ -8,7 +8,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { error as ValidatorErrors } from 'express-openapi-validator';
 import type { Locals } from '../context.ts';
-import { ERROR_DETAILS_MAX, ERROR_TEXT_MAX } from '../../spec/common.ts';
+import { ERROR_DETAILS_MAX, ERROR_TEXT_MAX } from '../../spec/limits.ts';
 import { ApiError, docsUrl } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { isUnavailable } from '../infra/unavailable.ts';

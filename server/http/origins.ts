@@ -6,7 +6,7 @@
  * @module server/http/origins
  * @see https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin
  */
-import { ORIGIN_MAX } from '../../spec/common.ts';
+import { ORIGIN_MAX } from '../../spec/limits.ts';
 
 /**
  * The server's own base URL when `SAASIGNAL_BASE_URL` is not set: localhost on the port it
