@@ -38,7 +38,7 @@ export function parseCsp(policy: string): CspDirectives {
 /**
  * For fixed options, helmet sets the same headers on every answer: they are recorded once, when the
  * app is built, and set without running helmet's dozen middlewares (and their `next` hops) on every
- * request (~4% of a KV get's CPU, issue 16). helmet stays the source of every name and value.
+ * request (issue 16). helmet stays the source of every name and value.
  */
 export function replayed(middleware: RequestHandler): RequestHandler {
   const calls: [name: string, value: string | undefined][] = [];
