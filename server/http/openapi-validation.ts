@@ -26,9 +26,8 @@
  * @module server/http/openapi-validation
  * @see https://github.com/cdimascio/express-openapi-validator/blob/master/src/middlewares/openapi.metadata.ts
  */
-import { createRequire } from 'node:module';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import { speedUpValidator } from './validator-speedups.ts';
+import { speedUpValidator, validatorRequire } from './validator-speedups.ts';
 
 /** The options this app passes; `ignorePaths`, `useRequestUrl` and security validation are not supported here. */
 export interface ValidationOptions {
@@ -56,11 +55,6 @@ interface Route {
   literal: string;
   /** The `Allow` header of a 405 on this path, as the validator writes it. */
   allow: string;
-}
-
-/** `require` from the validator's own files: the internal modules it uses itself. */
-function validatorRequire(): NodeRequire {
-  return createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
 }
 
 /** Characters that end a route's literal prefix in path-to-regexp 8 syntax. */

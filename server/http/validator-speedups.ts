@@ -25,8 +25,8 @@ type SchemaValidatorClass = new (options: unknown) => { validate(document: unkno
 const MAX_PATTERNS = 1000;
 const INSTALLED = Symbol.for('saasignal.validatorSpeedups');
 
-/** `require` as seen from the validator's own files, so that we patch the modules it loads. */
-function validatorRequire(): NodeRequire {
+/** `require` as seen from the validator's own files: the modules it loads itself, to patch or to use. */
+export function validatorRequire(): NodeRequire {
   return createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
 }
 

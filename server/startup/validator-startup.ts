@@ -29,7 +29,7 @@
  *
  * @module server/startup/validator-startup
  */
-import { createRequire } from 'node:module';
+import { validatorRequire } from '../http/validator-speedups.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface AjvLike {
@@ -48,11 +48,6 @@ const INSTALLED = Symbol.for('saasignal.validatorStartup');
 const MAX_ALIASES = 100;
 /** A local JSON pointer whose tokens need no unescaping or decoding. */
 const PLAIN_POINTER = /^#(\/[A-Za-z0-9._-]+)+$/;
-
-/** `require` as seen from the validator's own files, so that we patch the modules it loads. */
-function validatorRequire(): NodeRequire {
-  return createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
-}
 
 const isObject = (value: unknown): value is Record<string, Json> => typeof value === 'object' && value !== null;
 /** What json-schema-ref-parser takes for a reference: an object with a non-empty string `$ref`. */

@@ -35,15 +35,21 @@ async function twoInstances(store: 'sqlite' | 'postgres'): Promise<[Db, Db]> {
   return [a, b];
 }
 
+/** An organization row straight in the table (the ledger needs no more): no allowance left this month, `topup` μt of top-ups. */
+async function insertOrganization(db: Db, id: string, owner: string, topup = 0): Promise<void> {
+  const at = new Date().toISOString();
+  await db.kysely
+    .insertInto('organization')
+    .values({ id, name: id, owner_id: owner, slug: `${id}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: topup })
+    .execute();
+}
+
 describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
   it('two instances charge one organization exactly, never below zero, and refuse only what nobody can pay', async () => {
     const [dbA, dbB] = await twoInstances(store);
     const orgId = `org_ledger${store}`;
     const now = new Date().toISOString();
-    await dbA.kysely
-      .insertInto('organization')
-      .values({ id: orgId, name: 'Ledger', owner_id: 'usr_ledger', slug: `ledger-${store}-${randomBytes(3).toString('hex')}`, created_at: now, updated_at: now, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
-      .execute();
+    await insertOrganization(dbA, orgId, 'usr_ledger');
     const ALLOWANCE = 5_000;
     const a = new Ledger(dbA, { allowance: () => ALLOWANCE, flushMs: 50 });
     const b = new Ledger(dbB, { allowance: () => ALLOWANCE, flushMs: 50 });
@@ -83,12 +89,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
     const ALLOWANCE = 2_000;
     const TOPUP = { first: 600, second: 0 };
     const orgs = { first: `org_first${store}`, second: `org_second${store}` };
-    for (const [name, id] of Object.entries(orgs)) {
-      await dbA.kysely
-        .insertInto('organization')
-        .values({ id, name: id, owner_id: owner, slug: `${id}-${randomBytes(3).toString('hex')}`, created_at: now, updated_at: now, included_remaining: 0, included_period: '2000-01', topup_balance: TOPUP[name as keyof typeof TOPUP] })
-        .execute();
-    }
+    for (const [name, id] of Object.entries(orgs)) await insertOrganization(dbA, id, owner, TOPUP[name as keyof typeof TOPUP]);
     const a = new Ledger(dbA, { allowance: () => ALLOWANCE, flushMs: 50 });
     const b = new Ledger(dbB, { allowance: () => ALLOWANCE, flushMs: 50 });
     const charged = { first: 0, second: 0 };
@@ -136,12 +137,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
   it('what an organization spent of the allowance stays spent when it is deleted before the flush', async () => {
     const [db] = await twoInstances(store);
     const owner = `usr_gone${store}`;
-    const at = new Date().toISOString();
     const org = `org_gone${store}`;
-    await db.kysely
-      .insertInto('organization')
-      .values({ id: org, name: org, owner_id: owner, slug: `${org}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
-      .execute();
+    await insertOrganization(db, org, owner);
     // No timed flush: the charges are pending when the organization goes.
     const ledger = new Ledger(db, { allowance: () => 1_000, flushMs: 3_600_000 });
     for (let i = 0; i < 50; i++) expect(await ledger.charge(org, 'setValue', 2)).toBe(true);
@@ -154,12 +151,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (store) => {
   it('takes the next hold before this one runs out, so that no request waits for it, while the balance is plenty; near its end, only as requests need', async () => {
     const [db] = await twoInstances(store);
     const owner = `usr_ahead${store}`;
-    const at = new Date().toISOString();
     const org = `org_ahead${store}`;
-    await db.kysely
-      .insertInto('organization')
-      .values({ id: org, name: org, owner_id: owner, slug: `${org}-${randomBytes(3).toString('hex')}`, created_at: at, updated_at: at, included_remaining: 0, included_period: '2000-01', topup_balance: 0 })
-      .execute();
+    await insertOrganization(db, org, owner);
     // 10 holds of 1,000 calls of 1 μt: plenty for the first 7; the last ones are taken on demand.
     const ALLOWANCE = 10_000;
     const ledger = new Ledger(db, { allowance: () => ALLOWANCE, flushMs: 3_600_000 });
