@@ -12,10 +12,14 @@
  * operationId (through http/operation-router.ts, from the operation the validator matched), and a
  * missing handler stops the app from starting.
  *
+ * The KV get, set and delete run this same pipeline, the same middleware instances, without
+ * Express's request handling around them (http/lane.ts): they carry most of the traffic, and
+ * Express's share of their cost was most of it (issue 16).
+ *
  * @module server/app
  */
-import type { IncomingMessage } from 'node:http';
-import express, { type Express, type RequestHandler } from 'express';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { authorize } from './auth/authorize.ts';
 import type { Auth } from './auth/better-auth.ts';
@@ -50,6 +54,7 @@ import { requestLog } from './http/request-log.ts';
 import { requestId } from './http/request-id.ts';
 import { openApiValidation } from './http/openapi-validation.ts';
 import { type OperationRoute, operationRouter } from './http/operation-router.ts';
+import { createLane, type Lane, standInFront } from './http/lane.ts';
 import { createInfra, type InfraOptions } from './infra/index.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import { admitStreams } from './streams/guard.ts';
@@ -60,7 +65,7 @@ import { createMailer, type MailerOptions, mailSettings } from './mail/mailer.ts
 import { platformHandlers } from './platform/index.ts';
 import { oauthHandlers, type OAuthSettings } from './oauth/index.ts';
 import { ApiError } from './errors.ts';
-import { document, operationsById } from './spec.ts';
+import { document, type OperationId, type OperationInfo, operationsById } from './spec.ts';
 
 export interface AppOptions {
   /** SQLite file (default `./data/saasignal.db`, `:memory:` in tests) or `postgres://…`. */
@@ -100,7 +105,11 @@ export interface AppOptions {
 }
 
 export interface App {
+  /** The app: the lane first (http/lane.ts), then Express's pipeline. */
   app: Express;
+  lane: Lane;
+  /** Express's pipeline alone, without the lane (the side-by-side test serves both). */
+  pipeline: RequestListener;
   db: Db;
   /** Loads what the first requests would otherwise wait for (better-auth). */
   warmUp(): Promise<void>;
@@ -116,6 +125,12 @@ export function assertEveryOperationHandled(handlers: Handlers): void {
     throw new Error(`No handler for ${missing.map((op) => `${op.operationId} (${op.method.toUpperCase()} ${op.path})`).join(', ')}`);
   }
 }
+
+/**
+ * The operations the lane answers without Express (http/lane.ts): the KV reads, writes and deletes
+ * that carry most of the traffic.
+ */
+const LANE_OPERATIONS: ReadonlySet<OperationId> = new Set<OperationId>(['getValue', 'setValue', 'deleteValue']);
 
 /** The body limit: values are at most 256 KB, a batch of small ones fits comfortably. */
 const BODY_LIMIT = '1mb';
@@ -190,9 +205,15 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     app.disable('x-powered-by');
     // The query as the document serializes it (RFC 3986: `+` is a plus sign), see http/url-encoding.ts.
     app.set('query parser', parseQuery);
-    app.use(requestId);
-    if (options.requestLogger) app.use(requestLog(options.requestLogger));
-    app.use(securityHeaders(), wellFormedUrl, cors(options.trustedOrigins ?? trustedOrigins()));
+    // What every request runs first, in Express and in the lane alike (http/lane.ts).
+    const before: RequestHandler[] = [
+      requestId,
+      ...(options.requestLogger ? [requestLog(options.requestLogger)] : []),
+      securityHeaders(),
+      wellFormedUrl,
+      cors(options.trustedOrigins ?? trustedOrigins()),
+    ] as RequestHandler[];
+    app.use(before);
     app.get('/openapi.json', (_req, res) => {
       res.json(document);
     });
@@ -204,14 +225,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const jsonBody = (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && req.headers['content-type']?.split(';')[0] === 'application/json';
     // Form bodies: the OAuth endpoints take them (RFC 6749); the validator refuses them everywhere else.
     const formBody = (req: IncomingMessage) => req.method === 'POST' && req.headers['content-type'] === FORM_MEDIA_TYPE;
-    app.use(
+    const body: RequestHandler[] = [
       contentType,
       express.json({ limit: BODY_LIMIT, type: jsonBody }),
       express.urlencoded({ limit: BODY_LIMIT, type: formBody, extended: false, parameterLimit: 100 }),
+    ];
+    const validation: RequestHandler[] = [
       limitJsonDepth,
       wellFormedBody,
-    );
-    app.use(
       await openApiValidation(app, {
         // A copy: the validator annotates the document it is given.
         apiSpec: structuredClone(document),
@@ -222,12 +243,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         // The document is checked by `npm run check` (Redocly); skip re-validating it on every start.
         validateApiSpec: false,
       }),
-    );
+    ];
+    app.use(body, validation);
 
     assertEveryOperationHandled(handlers);
     const forgery = csrf(trustedOrigins());
     const verified = verifiedCredentials();
-    const routes: OperationRoute[] = [...operationsById.values()].map((op) => ({
+    const routes: (OperationRoute & { op: OperationInfo })[] = [...operationsById.values()].map((op) => ({
+      op,
       method: op.method,
       expressPath: op.expressPath,
       // The invalid-credential limit comes before identify: a refused address costs no lookup.
@@ -251,10 +274,23 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     app.use(operationRouter(routes));
 
     app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
-    app.use(errorHandler({ log, strict: options.validateResponses ?? false }));
+    const onError = errorHandler({ log, strict: options.validateResponses ?? false });
+    app.use(onError);
+
+    const lane = createLane({
+      app,
+      before,
+      body,
+      validation,
+      routes: routes.filter((route) => LANE_OPERATIONS.has(route.op.operationId)),
+      errorHandler: onError as ErrorRequestHandler,
+    });
+    const pipeline = standInFront(app, lane);
 
     return {
       app,
+      lane,
+      pipeline,
       db,
       warmUp: async () => {
         // The common-passwords list too: the first sign-up would otherwise wait for it.
