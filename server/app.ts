@@ -64,7 +64,7 @@ import { createSupervisor } from './streams/supervisor.ts';
 import { createMailer, type MailerOptions, mailSettings } from './mail/mailer.ts';
 import { platformHandlers } from './platform/index.ts';
 import { oauthHandlers, type OAuthSettings } from './oauth/index.ts';
-import { ApiError } from './errors.ts';
+import { noSuchRoute } from './errors.ts';
 import { document, type OperationId, type OperationInfo, operationsById } from './spec.ts';
 
 export interface AppOptions {
@@ -273,7 +273,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     }));
     app.use(operationRouter(routes));
 
-    app.use((_req, _res, next) => next(new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.')));
+    app.use((_req, _res, next) => next(noSuchRoute()));
     const onError = errorHandler({ log, strict: options.validateResponses ?? false });
     app.use(onError);
 

@@ -31,3 +31,6 @@ export class ApiError extends Error {
 export function docsUrl(code: ErrorCode): string {
   return `${baseUrl()}/docs#section/Errors/${code}`;
 }
+
+/** 404 for a path no operation of the document has (the validator's, the app's last layer, the lane's). */
+export const noSuchRoute = () => new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.');

@@ -9,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { error as ValidatorErrors } from 'express-openapi-validator';
 import type { Locals } from '../context.ts';
 import { ERROR_DETAILS_MAX, ERROR_TEXT_MAX } from '../../spec/limits.ts';
-import { ApiError, docsUrl } from '../errors.ts';
+import { ApiError, docsUrl, noSuchRoute } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { isUnavailable } from '../infra/unavailable.ts';
 import { isProtocolRequest, OAuthError } from '../oauth/errors.ts';
@@ -45,7 +45,7 @@ function fromValidator(err: unknown, req?: Request): ApiError | null {
     const summary = details.map((d) => `${d.path} ${d.message}`).join('; ');
     return new ApiError('INVALID_REQUEST', summary ? `The request is invalid: ${summary}.` : 'The request is invalid.', { details });
   }
-  if (err instanceof ValidatorErrors.NotFound) return new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.');
+  if (err instanceof ValidatorErrors.NotFound) return noSuchRoute();
   if (err instanceof ValidatorErrors.MethodNotAllowed) {
     const allow = err.headers?.Allow;
     return new ApiError('METHOD_NOT_ALLOWED', 'This route does not support that method.', allow ? { headers: { Allow: allow } } : {});

@@ -14,11 +14,12 @@
  *   -> the operation's chain (limits, authentication, authorization, metering, handler)
  *   -> the app's error handler.
  *
- * Nothing is written twice: these are the app's own middleware instances, given a request and a
- * response that implement what they use of Express's (below). The lane only chooses the operation,
- * by method and path prefix (the validator then matches it as it would in Express), and leaves to
- * Express what its response does not model: HEAD, conditional GETs, and any other path. It decides
- * before it runs anything. test/server/lane.test.ts sends the same requests through both and
+ * No step of the pipeline is written twice: these are the app's own middleware instances. What the
+ * lane writes itself is the part of Express's request and response they use (below: `res.json`
+ * with Express's ETag, `res.set`, `res.append`, `req.get`; `req.ip` is Express's own getter). It
+ * only chooses the operation, by method and path prefix (the validator then matches it as it would
+ * in Express), and leaves to Express what its response does not model: HEAD, conditional GETs,
+ * and any other path. It decides before it runs anything. test/server/lane.test.ts sends the same requests through both and
  * compares every status, header and body; the whole suite runs with the lane in place.
  *
  * @module server/http/lane
@@ -26,7 +27,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ApiError } from '../errors.ts';
+import { noSuchRoute } from '../errors.ts';
 import type { OperationInfo } from '../spec.ts';
 import { runChain } from './operation-router.ts';
 
@@ -308,7 +309,6 @@ export function createLane(options: LaneOptions): Lane {
     const method = route.op.method.toUpperCase();
     byMethod.set(method, [...(byMethod.get(method) ?? []), compile(options, route)]);
   }
-  const notFound = () => new ApiError('NOT_FOUND', 'No such route. See /docs for the API reference.');
 
   const lane = {
     taken: 0,
@@ -339,7 +339,7 @@ export function createLane(options: LaneOptions): Lane {
           rawRes.end();
         }
       };
-      const done: NextFunction = (err?: unknown) => fail(err === undefined || err === null ? notFound() : err);
+      const done: NextFunction = (err?: unknown) => fail(err === undefined || err === null ? noSuchRoute() : err);
       runChain(route.chain, req as unknown as Request, res as unknown as Response, done);
       return true;
     },
