@@ -239,42 +239,39 @@ describe.each(STORES)('$name', (store) => {
     expect(viaLane).toEqual(viaPipeline);
   });
 
-  it('refuses over the rate limit and past the invalid-credential limit as the pipeline does', async () => {
-    const limited = await open({ rateLimit: { livePerMinute: 12, invalidPerMinute: 2 } });
-    const owner = await newProject(limited.t.app);
+  /** A new app with `options`, its owner's project, and a KV get of theirs to send through both servers. */
+  async function limitedApp(options: AppOptions) {
+    const opened = await open(options);
+    const owner = await newProject(opened.t.app);
     const get = { method: 'GET', path: '/infra/kv/hello', headers: auth(owner.live) };
-    const ports = { lane: limited.lane.port, pipeline: limited.pipeline.port };
-    const first = await both(get, ports, limited.t);
-    expect([first.viaLane.status, first.viaPipeline.status]).toEqual([404, 404]);
-    expect(first.viaLane).toEqual(first.viaPipeline);
+    const ports = { lane: opened.lane.port, pipeline: opened.pipeline.port };
+    return { owner, get, port: opened.lane.port, both: (sent: Sent) => both(sent, ports, opened.t) };
+  }
+
+  /** Taken by the lane, answered `status`, and the same answer through the pipeline. */
+  function expectSame(answers: Awaited<ReturnType<typeof both>>, status: number) {
+    expect(answers.taken).toBe(true);
+    expect([answers.viaLane.status, answers.viaPipeline.status]).toEqual([status, status]);
+    expect(answers.viaLane).toEqual(answers.viaPipeline);
+  }
+
+  it('refuses over the rate limit and past the invalid-credential limit as the pipeline does', async () => {
+    const app = await limitedApp({ rateLimit: { livePerMinute: 12, invalidPerMinute: 2 } });
+    expectSame(await app.both(app.get), 404);
     // 12 per minute: the lane spends the rest of the budget, then both refuse.
     let status = 404;
-    for (let i = 0; i < 12 && status !== 429; i++) status = (await send(limited.lane.port, get)).status;
+    for (let i = 0; i < 12 && status !== 429; i++) status = (await send(app.port, app.get)).status;
     expect(status).toBe(429);
-    const over = await both(get, ports, limited.t);
-    expect(over.taken).toBe(true);
-    expect(over.viaLane.status).toBe(429);
-    expect(over.viaLane).toEqual(over.viaPipeline);
+    expectSame(await app.both(app.get), 429);
 
-    const forged = await both({ method: 'GET', path: '/infra/kv/hello', headers: auth(`sk_live_${'1'.repeat(40)}`) }, ports, limited.t);
-    expect(forged.viaLane.status).toBe(401);
+    expectSame(await app.both({ ...app.get, headers: auth(`sk_live_${'1'.repeat(40)}`) }), 401);
     // Two 401s from this address: from now on even a valid token is refused, by the lane as by Express.
-    const locked = await both({ ...get, headers: auth(owner.readOnly) }, ports, limited.t);
-    expect(locked.taken).toBe(true);
-    expect(locked.viaLane.status).toBe(429);
-    expect(locked.viaLane).toEqual(locked.viaPipeline);
+    expectSame(await app.both({ ...app.get, headers: auth(app.owner.readOnly) }), 429);
   });
 
   it('refuses a spent balance as the pipeline does (402)', async () => {
-    const poor = await open({ includedMicrotokens: 2 });
-    const owner = await newProject(poor.t.app);
-    const get = { method: 'GET', path: '/infra/kv/hello', headers: auth(owner.live) };
-    const ports = { lane: poor.lane.port, pipeline: poor.pipeline.port };
-    const paid = await both(get, ports, poor.t);
-    expect([paid.viaLane.status, paid.viaPipeline.status]).toEqual([404, 404]);
-    expect(paid.viaLane).toEqual(paid.viaPipeline);
-    const spent = await both(get, ports, poor.t);
-    expect(spent.viaLane.status).toBe(402);
-    expect(spent.viaLane).toEqual(spent.viaPipeline);
+    const app = await limitedApp({ includedMicrotokens: 2 });
+    expectSame(await app.both(app.get), 404);
+    expectSame(await app.both(app.get), 402);
   });
 });
