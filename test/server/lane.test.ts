@@ -6,12 +6,15 @@
  * rate-limit count and an error body's ETag (it hashes the request id).
  *
  * Each case also says whether the lane took the request: a request of a shape it does not model
- * (a body, a query, an encoded or odd path, HEAD, a conditional GET) must reach Express untouched.
+ * (a query, an odd path, HEAD, a conditional GET) must reach Express untouched. Generated requests
+ * (fast-check: keys, credentials, media types, bodies, origins, a proxy's X-Forwarded-For) are
+ * compared the same way.
  */
 import { request as httpRequest, type RequestListener, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../server/app.ts';
@@ -238,6 +241,56 @@ describe.each(STORES)('$name', (store) => {
     expect(viaLane.status).toBe(401);
     expect(viaLane).toEqual(viaPipeline);
   });
+
+  it('answers generated requests to the KV routes as the pipeline does', async () => {
+    const fuzzed = await open({ rateLimit: { livePerMinute: 1e6, testPerHour: 1e6, invalidPerMinute: 1e6 }, includedMicrotokens: 1e9 });
+    const owner = await newProject(fuzzed.t.app);
+    // Behind a proxy (TRUST_PROXY, server/main.ts): the client address comes from X-Forwarded-For.
+    fuzzed.t.app.set('trust proxy', 'loopback');
+    const ports = { lane: fuzzed.lane.port, pipeline: fuzzed.pipeline.port };
+    const credentials: Record<string, Record<string, string>> = {
+      live: auth(owner.live),
+      readOnly: auth(owner.readOnly),
+      test: auth(owner.test),
+      apiKey: { 'x-api-key': owner.live },
+      session: auth(owner.session),
+      forged: auth(`sk_live_${'2'.repeat(40)}`),
+      malformed: { authorization: `Token ${owner.live}` },
+      none: {},
+    };
+    const request = fc
+      .record({
+        method: fc.constantFrom('GET', 'PUT', 'DELETE'),
+        key: fc.oneof(
+          fc.constantFrom('hello', 'a:b', "x!$&'()*+,;=", '.', '..', 'a..b', '%2F', 'a%2Fb', '%zz', '%ff', '%E2%98%95', 'caf%C3%A9', '~', 'k'.repeat(513), '%00'),
+          fc.stringMatching(/^[a-zA-Z0-9._~:@-]{1,12}$/),
+        ),
+        credential: fc.constantFrom(...Object.keys(credentials)),
+        contentType: fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'Application/JSON', 'text/plain', 'application/x-www-form-urlencoded'),
+        body: fc.constantFrom(undefined, '{"value":1}', '{"value":{"a":[1,"x",null]}}', '{"value":1,"if_not_exists":true}', '{}', '[]', 'null', 'not json', '{"value":1,"extra":2}', '{"value":"\\udfff"}'),
+        origin: fc.constantFrom(undefined, TRUSTED, 'https://elsewhere.example'),
+        forwarded: fc.constantFrom(undefined, '203.0.113.9'),
+      })
+      .map(({ method, key, credential, contentType, body, origin, forwarded }): Sent => {
+        const headers: Record<string, string> = { ...credentials[credential] };
+        if (contentType) headers['content-type'] = contentType;
+        if (origin) headers.origin = origin;
+        if (forwarded) headers['x-forwarded-for'] = forwarded;
+        return { method, path: `/infra/kv/${key}`, headers, body };
+      });
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(request, async (sent) => {
+        // Once first, so that both answers below see the same state (a write or delete has happened).
+        await send(ports.lane, sent);
+        const answers = await both(sent, ports, fuzzed.t);
+        if (answers.taken) taken++;
+        expect(answers.viaLane).toEqual(answers.viaPipeline);
+      }),
+      { numRuns: 150 },
+    );
+    expect(taken).toBeGreaterThan(100);
+  }, 120_000);
 
   /** A new app with `options`, its owner's project, and a KV get of theirs to send through both servers. */
   async function limitedApp(options: AppOptions) {
