@@ -80,9 +80,12 @@ describe.each(STORES)('$name', (store) => {
   let tokens: ProjectTokens;
   const logLines: Record<string, unknown>[] = [];
 
+  const servers: Server[] = [];
   async function open(options: AppOptions = {}) {
     const app = await store.open({ trustedOrigins: [TRUSTED], ...options });
-    return { t: app, lane: await listen(app.app), pipeline: await listen(app.pipeline) };
+    const opened = { t: app, lane: await listen(app.app), pipeline: await listen(app.pipeline) };
+    servers.push(opened.lane.server, opened.pipeline.server);
+    return opened;
   }
 
   beforeAll(async () => {
@@ -101,7 +104,7 @@ describe.each(STORES)('$name', (store) => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const { server } of [lane, pipeline]) {
+    for (const server of servers) {
       server.closeAllConnections();
       server.close();
     }
